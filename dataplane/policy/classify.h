@@ -1,0 +1,29 @@
+#pragma once
+// The one answer to "is this new connection allowed?", shared by the workers, podwallctl and
+// the tests. DPDK-free and allocation-free; safe to call from any thread on tables that stay
+// alive for the duration of the call (workers: inside an RCU read-side section).
+
+#include <cstdint>
+
+#include "dataplane/policy/ip_address.h"
+
+namespace podwall {
+
+class PolicyTables;
+
+// A connection attempt as the policy sees it: the initiator is `src`. `dst_port` is ignored
+// for protocols without ports (ICMP and anything not TCP/UDP/SCTP).
+struct FlowQuery {
+  IpAddress src;
+  IpAddress dst;
+  uint8_t ip_proto = 0;  // IANA number: 6 TCP, 17 UDP, 132 SCTP, 1 ICMP, 58 ICMPv6, ...
+  uint16_t dst_port = 0;
+};
+
+enum class Verdict : uint8_t { deny = 0, allow = 1 };
+
+// Cost: two address lookups plus at most five hash probes per direction, whatever the number
+// of policies. Never allocates, never throws, never blocks.
+Verdict classify(const PolicyTables& tables, const FlowQuery& flow) noexcept;
+
+}  // namespace podwall
