@@ -1,8 +1,33 @@
 #pragma once
-// Placeholder signature agreed between engineers; the compiler's real header replaces this.
+// The policy compiler: a Cluster (validated Kubernetes objects) in, packed PolicyTables out.
+//
+// Stages, each in a file of its own:
+//   1. index      (cluster_index)  namespaces get ids; pods with the same namespace, labels and
+//                                  named ports share an identity; each pod address becomes an
+//                                  endpoint. Selectors resolve to sets of namespaces/identities,
+//                                  memoised by their canonical form.
+//   2. ip sets    (cidr_classes)   every ipBlock prefix (cidr and except) cuts the address space
+//                                  into intervals; intervals inside the same set of ipBlocks
+//                                  share a CIDR class.
+//   3. groups     (rule_builder)   identities selected by the same policies (per direction, plus
+//                                  the named ports ingress rules resolve against) share a group.
+//   4. allow rows (rule_builder)   each rule of each group's policies becomes rows
+//                                  (group, peer kind, peer value) -> ports, with the rule that
+//                                  produced it.
+//   5. pack       (table_packer)   rows with the same key merge into one port set; hash tables
+//                                  and interval arrays are laid out; the result is immutable.
+//
+// The lookup a packet then takes is described in dataplane/policy/tables.h.
+//
+// Thread: any thread but a worker's; allocates freely; never touches published tables.
+
 #include <memory>
+
 #include "control/model.h"
 #include "dataplane/policy/tables.h"
+
 namespace podwall {
+
 std::unique_ptr<PolicyTables> compile_policy(const Cluster& cluster);
-}
+
+}  // namespace podwall

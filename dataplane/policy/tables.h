@@ -157,4 +157,9 @@ struct AddressInfo {
 
 AddressInfo describe_address(const PolicyTables& tables, const IpAddress& address) noexcept;
 
+// Does `group` (an isolating group of one direction) admit `peer` on (ip_proto, port)? The
+// building block of classify(); exposed for explanations and tests.
+bool group_admits(const PolicyTables& tables, uint32_t group, const AddressInfo& peer,
+                  uint8_t ip_proto, uint16_t port) noexcept;
+
 }  // namespace podwall

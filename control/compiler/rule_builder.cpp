@@ -1,0 +1,251 @@
+#include "control/compiler/rule_builder.h"
+
+#include <algorithm>
+
+namespace podwall {
+
+namespace {
+
+bool uses_named_ports(const std::vector<PolicyRule>& rules) {
+  for (const auto& rule : rules) {
+    for (const auto& port : rule.ports) {
+      if (!port.named_port.empty()) return true;
+    }
+  }
+  return false;
+}
+
+PortRange numeric_range(const PolicyPort& port) {
+  uint8_t proto = uint8_t(port.protocol);
+  if (!port.port) return {proto, 0, 65535};  // no port: every port of the protocol
+  return {proto, *port.port, port.end_port.value_or(*port.port)};
+}
+
+}  // namespace
+
+uint16_t resolve_named_port(const IdentityRecord& identity, const std::string& name,
+                            Protocol protocol) {
+  for (const auto& p : identity.named_ports) {
+    if (p.name == name) return p.protocol == protocol ? p.port : 0;
+  }
+  return 0;
+}
+
+void merge_ranges(std::vector<PortRange>& ranges) {
+  std::sort(ranges.begin(), ranges.end(), [](const PortRange& a, const PortRange& b) {
+    return std::tie(a.ip_proto, a.first, a.last) < std::tie(b.ip_proto, b.first, b.last);
+  });
+  std::vector<PortRange> merged;
+  for (const auto& r : ranges) {
+    if (!merged.empty() && merged.back().ip_proto == r.ip_proto &&
+        uint32_t(r.first) <= uint32_t(merged.back().last) + 1) {
+      merged.back().last = std::max(merged.back().last, r.last);
+    } else {
+      merged.push_back(r);
+    }
+  }
+  ranges = std::move(merged);
+}
+
+RuleBuilder::RuleBuilder(ClusterIndex& index, const CidrClasses& cidrs,
+                         const std::unordered_map<const PolicyPeer*, uint32_t>& block_of_peer)
+    : index_(index), cidrs_(cidrs), block_of_peer_(block_of_peer) {
+  for (const auto& policy : index.cluster().policies) {
+    first_rule_ref_.push_back(uint32_t(rule_refs.size()));
+    uint32_t policy_id = uint32_t(first_rule_ref_.size() - 1);
+    for (uint32_t r = 0; r < policy.ingress.size(); ++r) {
+      rule_refs.push_back({policy_id, Direction::ingress, r});
+    }
+    for (uint32_t r = 0; r < policy.egress.size(); ++r) {
+      rule_refs.push_back({policy_id, Direction::egress, r});
+    }
+  }
+}
+
+uint32_t RuleBuilder::intern(const PortSpec& spec) {
+  std::string key = spec.all_protocols ? "*" : "";
+  for (const auto& r : spec.ranges) {
+    key += std::to_string(r.ip_proto) + ":" + std::to_string(r.first) + "-" +
+           std::to_string(r.last) + ",";
+  }
+  auto [it, inserted] = spec_ids_.try_emplace(key, uint32_t(port_specs.size()));
+  if (inserted) port_specs.push_back(spec);
+  return it->second;
+}
+
+void RuleBuilder::build_groups() {
+  const auto& policies = index_.cluster().policies;
+  size_t identity_count = index_.identities().size();
+  std::vector<std::vector<uint32_t>> selecting[2];
+  selecting[0].resize(identity_count);
+  selecting[1].resize(identity_count);
+  for (uint32_t p = 0; p < policies.size(); ++p) {
+    const NetworkPolicy& policy = policies[p];
+    uint32_t ns = index_.namespace_id(policy.namespace_name);
+    if (ns == kNoId) continue;
+    for (uint32_t id : index_.identities_matching(ns, policy.pod_selector)) {
+      if (policy.isolates_ingress) selecting[int(Direction::ingress)][id].push_back(p);
+      if (policy.isolates_egress) selecting[int(Direction::egress)][id].push_back(p);
+    }
+  }
+
+  identity_groups.assign(identity_count, {kNoId, kNoId});
+  std::unordered_map<std::string, uint32_t> group_ids;
+  for (int dir = 0; dir < 2; ++dir) {
+    for (uint32_t id = 0; id < identity_count; ++id) {
+      const auto& list = selecting[dir][id];
+      if (list.empty()) continue;
+      std::string key = std::to_string(dir) + ":";
+      bool named = false;
+      for (uint32_t p : list) {
+        key += std::to_string(p) + ",";
+        if (dir == int(Direction::ingress) && uses_named_ports(policies[p].ingress)) named = true;
+      }
+      // Named ports on ingress resolve against the selected pod, so such groups also split by
+      // the pod's named ports.
+      if (named) {
+        for (const auto& np : index_.identities()[id].named_ports) {
+          key += "|" + np.name + "=" + std::to_string(np.port) + "/" +
+                 std::to_string(int(np.protocol));
+        }
+      }
+      auto [it, inserted] = group_ids.try_emplace(key, uint32_t(groups.size()));
+      if (inserted) groups.push_back({Direction(dir), list, id});
+      identity_groups[id][dir] = it->second;
+    }
+  }
+}
+
+void RuleBuilder::emit(uint32_t group, PeerKind kind, uint32_t value, uint32_t rule_ref,
+                       uint32_t set) {
+  rows.push_back({PolicyTables::allow_key(group, kind, value), rule_ref, set});
+}
+
+void RuleBuilder::build_rows() {
+  const auto& policies = index_.cluster().policies;
+  for (uint32_t g = 0; g < groups.size(); ++g) {
+    const GroupRecord& group = groups[g];
+    for (uint32_t p : group.policies) {
+      const NetworkPolicy& policy = policies[p];
+      bool ingress = group.direction == Direction::ingress;
+      const auto& rules = ingress ? policy.ingress : policy.egress;
+      uint32_t ref = first_rule_ref_[p] + (ingress ? 0 : uint32_t(policy.ingress.size()));
+      for (uint32_t r = 0; r < rules.size(); ++r) add_rule(g, policy, rules[r], ref + r);
+    }
+  }
+}
+
+void RuleBuilder::add_rule(uint32_t g, const NetworkPolicy& policy, const PolicyRule& rule,
+                           uint32_t rule_ref) {
+  const GroupRecord& group = groups[g];
+  bool ingress = group.direction == Direction::ingress;
+
+  // The ports every peer of this rule gets; egress named ports depend on the peer, below.
+  PortSpec spec;
+  std::vector<const PolicyPort*> peer_named;
+  spec.all_protocols = rule.ports.empty();
+  for (const auto& port : rule.ports) {
+    if (port.named_port.empty()) {
+      spec.ranges.push_back(numeric_range(port));
+    } else if (ingress) {
+      const IdentityRecord& self = index_.identities()[group.representative];
+      if (uint16_t n = resolve_named_port(self, port.named_port, port.protocol)) {
+        spec.ranges.push_back({uint8_t(port.protocol), n, n});
+      }
+    } else {
+      peer_named.push_back(&port);
+    }
+  }
+  merge_ranges(spec.ranges);
+  bool has_fixed_ports = spec.all_protocols || !spec.ranges.empty();
+  uint32_t set = intern(spec);
+
+  if (rule.peers.empty()) {
+    if (has_fixed_ports) emit(g, PeerKind::any_peer, 0, rule_ref, set);
+    if (!peer_named.empty()) add_named_egress(g, policy, nullptr, peer_named, rule_ref);
+    return;
+  }
+  uint32_t own_ns = index_.namespace_id(policy.namespace_name);
+  for (const auto& peer : rule.peers) {
+    if (!peer_named.empty()) add_named_egress(g, policy, &peer, peer_named, rule_ref);
+    if (!has_fixed_ports) continue;
+    if (peer.ip_block) {
+      for (uint32_t cls : cidrs_.classes_of_block(block_of_peer_.at(&peer))) {
+        emit(g, PeerKind::cidr, cls, rule_ref, set);
+      }
+    } else if (!peer.namespace_selector) {
+      for (uint32_t id : index_.identities_matching(own_ns, *peer.pod_selector)) {
+        emit(g, PeerKind::identity, id, rule_ref, set);
+      }
+    } else {
+      const auto& namespaces = index_.namespaces_matching(*peer.namespace_selector);
+      if (!peer.pod_selector) {
+        if (namespaces.size() == index_.namespace_count()) {
+          emit(g, PeerKind::any_pod, 0, rule_ref, set);
+        } else {
+          for (uint32_t ns : namespaces) emit(g, PeerKind::namespace_, ns, rule_ref, set);
+        }
+      } else {
+        for (uint32_t ns : namespaces) {
+          for (uint32_t id : index_.identities_matching(ns, *peer.pod_selector)) {
+            emit(g, PeerKind::identity, id, rule_ref, set);
+          }
+        }
+      }
+    }
+  }
+}
+
+// Egress named ports resolve against the destination pod, so the rows go per identity (or,
+// for an ipBlock peer, per endpoint whose address lies in the block). Non-pod destinations
+// have no container ports and never match a named port.
+void RuleBuilder::add_named_egress(uint32_t g, const NetworkPolicy& policy,
+                                   const PolicyPeer* peer,
+                                   const std::vector<const PolicyPort*>& named,
+                                   uint32_t rule_ref) {
+  auto spec_for = [&](const IdentityRecord& remote) {
+    PortSpec spec;
+    for (const PolicyPort* port : named) {
+      if (uint16_t n = resolve_named_port(remote, port->named_port, port->protocol)) {
+        spec.ranges.push_back({uint8_t(port->protocol), n, n});
+      }
+    }
+    merge_ranges(spec.ranges);
+    return spec;
+  };
+  auto emit_identity = [&](uint32_t id) {
+    PortSpec spec = spec_for(index_.identities()[id]);
+    if (!spec.ranges.empty()) emit(g, PeerKind::identity, id, rule_ref, intern(spec));
+  };
+
+  const auto& identities = index_.identities();
+  if (!peer) {
+    for (uint32_t id = 0; id < identities.size(); ++id) emit_identity(id);
+    return;
+  }
+  if (peer->ip_block) {
+    const auto& classes = cidrs_.classes_of_block(block_of_peer_.at(peer));
+    const auto& endpoints = index_.endpoints();
+    for (uint32_t e = 0; e < endpoints.size(); ++e) {
+      uint32_t cls = cidrs_.class_of(endpoints[e].address);
+      if (cls == kNoId || !std::binary_search(classes.begin(), classes.end(), cls)) continue;
+      PortSpec spec = spec_for(identities[endpoints[e].identity]);
+      if (!spec.ranges.empty()) emit(g, PeerKind::endpoint, e, rule_ref, intern(spec));
+    }
+    return;
+  }
+  uint32_t own_ns = index_.namespace_id(policy.namespace_name);
+  if (!peer->namespace_selector) {
+    for (uint32_t id : index_.identities_matching(own_ns, *peer->pod_selector)) emit_identity(id);
+    return;
+  }
+  for (uint32_t ns : index_.namespaces_matching(*peer->namespace_selector)) {
+    if (peer->pod_selector) {
+      for (uint32_t id : index_.identities_matching(ns, *peer->pod_selector)) emit_identity(id);
+    } else {
+      for (uint32_t id : index_.identities_in(ns)) emit_identity(id);
+    }
+  }
+}
+
+}  // namespace podwall

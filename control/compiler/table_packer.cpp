@@ -1,0 +1,133 @@
+#include "control/compiler/table_packer.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+
+#include "dataplane/policy/hashing.h"
+
+namespace podwall {
+
+namespace {
+
+// Open-addressing tables stay at most half full so that a miss ends within a probe or two.
+size_t table_size_for(size_t entries) { return std::bit_ceil(std::max<size_t>(entries * 2, 8)); }
+
+void pack_endpoints(const ClusterIndex& index, const CidrClasses& cidrs, PolicyTables& t) {
+  const auto& records = index.endpoints();
+  size_t v4 = 0, v6 = 0;
+  for (const auto& e : records) (e.address.is_v4() ? v4 : v6)++;
+  t.v4_endpoints.assign(v4 ? table_size_for(v4) : 0, V4Slot{0, kNoId});
+  t.v6_endpoints.assign(v6 ? table_size_for(v6) : 0, V6Slot{{}, kNoId});
+
+  for (uint32_t id = 0; id < records.size(); ++id) {
+    const EndpointRecord& e = records[id];
+    t.endpoints.push_back({e.identity, index.identities()[e.identity].namespace_id,
+                           cidrs.class_of(e.address), e.pod});
+    if (e.address.is_v4()) {
+      uint32_t a = e.address.v4_host_order();
+      size_t mask = t.v4_endpoints.size() - 1;
+      size_t i = mix64(a) & mask;
+      while (t.v4_endpoints[i].endpoint != kNoId) i = (i + 1) & mask;
+      t.v4_endpoints[i] = {a, id};
+    } else {
+      size_t mask = t.v6_endpoints.size() - 1;
+      size_t i = hash_v6(e.address.bytes.data()) & mask;
+      while (t.v6_endpoints[i].endpoint != kNoId) i = (i + 1) & mask;
+      std::memcpy(t.v6_endpoints[i].address, e.address.bytes.data(), 16);
+      t.v6_endpoints[i].endpoint = id;
+    }
+  }
+}
+
+void pack_allow_map(RuleBuilder& rules, PolicyTables& t) {
+  auto& rows = rules.rows;
+  std::sort(rows.begin(), rows.end(), [](const AllowRow& a, const AllowRow& b) {
+    return std::tie(a.key, a.rule_ref, a.port_set) < std::tie(b.key, b.rule_ref, b.port_set);
+  });
+  rows.erase(std::unique(rows.begin(), rows.end(),
+                         [](const AllowRow& a, const AllowRow& b) {
+                           return a.key == b.key && a.rule_ref == b.rule_ref &&
+                                  a.port_set == b.port_set;
+                         }),
+             rows.end());
+
+  size_t keys = 0;
+  for (size_t i = 0; i < rows.size(); ++i) keys += i == 0 || rows[i].key != rows[i - 1].key;
+  t.allow_map.assign(table_size_for(keys), AllowSlot{0, 0, 0, 0});
+  size_t mask = t.allow_map.size() - 1;
+
+  for (size_t begin = 0; begin < rows.size();) {
+    size_t end = begin;
+    PortSpec merged;
+    while (end < rows.size() && rows[end].key == rows[begin].key) {
+      const PortSpec& spec = rules.port_specs[rows[end].port_set];
+      merged.all_protocols |= spec.all_protocols;
+      merged.ranges.insert(merged.ranges.end(), spec.ranges.begin(), spec.ranges.end());
+      ++end;
+    }
+    if (merged.all_protocols) merged.ranges.clear();
+    merge_ranges(merged.ranges);
+    AllowSlot slot{rows[begin].key, rules.intern(merged), uint32_t(t.provenance.size()),
+                   uint32_t(end - begin)};
+    for (size_t r = begin; r < end; ++r) t.provenance.push_back({rows[r].rule_ref, rows[r].port_set});
+    size_t i = mix64(slot.key) & mask;
+    while (t.allow_map[i].key != 0) i = (i + 1) & mask;
+    t.allow_map[i] = slot;
+    begin = end;
+  }
+  t.stats.allow_entries = keys;
+}
+
+void pack_port_sets(const RuleBuilder& rules, PolicyTables& t) {
+  for (const auto& spec : rules.port_specs) {
+    t.port_sets.push_back(
+        {uint32_t(t.port_ranges.size()), uint16_t(spec.ranges.size()), spec.all_protocols});
+    t.port_ranges.insert(t.port_ranges.end(), spec.ranges.begin(), spec.ranges.end());
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<PolicyTables> pack_tables(const ClusterIndex& index, const CidrClasses& cidrs,
+                                          RuleBuilder& rules) {
+  auto t = std::make_unique<PolicyTables>();
+  const Cluster& cluster = index.cluster();
+
+  pack_endpoints(index, cidrs, *t);
+  t->v4_interval_starts = cidrs.v4_starts;
+  t->v4_interval_class = cidrs.v4_classes;
+  t->v6_interval_starts = cidrs.v6_starts;
+  t->v6_interval_class = cidrs.v6_classes;
+
+  for (uint32_t id = 0; id < index.identities().size(); ++id) {
+    const auto& g = rules.identity_groups[id];
+    t->identities.push_back({{g[0], g[1]}, index.identities()[id].namespace_id});
+  }
+  for (const auto& group : rules.groups) {
+    t->groups.push_back({uint32_t(t->group_policies.size()), uint32_t(group.policies.size())});
+    t->group_policies.insert(t->group_policies.end(), group.policies.begin(),
+                             group.policies.end());
+  }
+  t->rule_refs = rules.rule_refs;
+
+  pack_allow_map(rules, *t);  // may intern merged port sets, so port sets are packed after
+  pack_port_sets(rules, *t);
+
+  for (const auto& pod : cluster.pods) t->pod_names.push_back(pod.namespace_name + "/" + pod.name);
+  for (const auto& p : cluster.policies) t->policy_names.push_back(p.qualified_name());
+  t->namespace_names = index.namespace_names();
+
+  TableStats& s = t->stats;
+  s.namespaces = cluster.namespaces.size();
+  s.pods = cluster.pods.size();
+  s.endpoints = t->endpoints.size();
+  s.policies = cluster.policies.size();
+  s.identities = t->identities.size();
+  s.groups = t->groups.size();
+  s.cidr_classes = cidrs.class_count();
+  s.bytes = t->bytes();
+  return t;
+}
+
+}  // namespace podwall

@@ -1,0 +1,164 @@
+#include "dataplane/policy/classify.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "dataplane/policy/hashing.h"
+#include "dataplane/policy/tables.h"
+
+namespace podwall {
+
+namespace {
+
+uint32_t find_v4_endpoint(const PolicyTables& t, uint32_t address) {
+  if (t.v4_endpoints.empty()) return kNoId;
+  size_t mask = t.v4_endpoints.size() - 1;
+  for (size_t i = mix64(address) & mask;; i = (i + 1) & mask) {
+    const V4Slot& slot = t.v4_endpoints[i];
+    if (slot.endpoint == kNoId) return kNoId;
+    if (slot.address == address) return slot.endpoint;
+  }
+}
+
+uint32_t find_v6_endpoint(const PolicyTables& t, const uint8_t* address) {
+  if (t.v6_endpoints.empty()) return kNoId;
+  size_t mask = t.v6_endpoints.size() - 1;
+  for (size_t i = hash_v6(address) & mask;; i = (i + 1) & mask) {
+    const V6Slot& slot = t.v6_endpoints[i];
+    if (slot.endpoint == kNoId) return kNoId;
+    if (std::memcmp(slot.address, address, 16) == 0) return slot.endpoint;
+  }
+}
+
+uint32_t v4_cidr_class(const PolicyTables& t, uint32_t address) {
+  const auto& starts = t.v4_interval_starts;
+  if (starts.empty()) return kNoId;
+  auto it = std::upper_bound(starts.begin(), starts.end(), address);
+  return t.v4_interval_class[size_t(it - starts.begin()) - 1];
+}
+
+uint32_t v6_cidr_class(const PolicyTables& t, const uint8_t* address) {
+  const auto& starts = t.v6_interval_starts;
+  if (starts.empty()) return kNoId;
+  uint64_t hi = 0, lo = 0;
+  for (int i = 0; i < 8; ++i) hi = hi << 8 | address[i];
+  for (int i = 8; i < 16; ++i) lo = lo << 8 | address[i];
+  // Binary search over (hi, lo) pairs for the last start <= address.
+  size_t count = starts.size() / 2, first = 0, len = count;
+  while (len > 0) {
+    size_t half = len / 2, mid = first + half;
+    uint64_t mh = starts[2 * mid], ml = starts[2 * mid + 1];
+    if (mh < hi || (mh == hi && ml <= lo)) {
+      first = mid + 1;
+      len -= half + 1;
+    } else {
+      len = half;
+    }
+  }
+  return t.v6_interval_class[first - 1];
+}
+
+const AllowSlot* find_allow(const PolicyTables& t, uint64_t key) {
+  size_t mask = t.allow_map.size() - 1;
+  for (size_t i = mix64(key) & mask;; i = (i + 1) & mask) {
+    const AllowSlot& slot = t.allow_map[i];
+    if (slot.key == key) return &slot;
+    if (slot.key == 0) return nullptr;
+  }
+}
+
+bool port_set_admits(const PolicyTables& t, const PortSet& set, uint8_t proto, uint16_t port) {
+  if (set.all_protocols) return true;
+  const PortRange* r = t.port_ranges.data() + set.first_range;
+  // Ranges are few per set (merged at compile time), sorted by (proto, first).
+  for (uint32_t i = 0; i < set.range_count; ++i) {
+    if (r[i].ip_proto == proto && r[i].first <= port && port <= r[i].last) return true;
+  }
+  return false;
+}
+
+bool has_ports(uint8_t proto) { return proto == 6 || proto == 17 || proto == 132; }
+
+}  // namespace
+
+AddressInfo describe_address(const PolicyTables& t, const IpAddress& address) noexcept {
+  AddressInfo info;
+  if (address.is_v4()) {
+    uint32_t a = address.v4_host_order();
+    info.endpoint = find_v4_endpoint(t, a);
+    if (info.endpoint == kNoId) info.cidr_class = v4_cidr_class(t, a);
+  } else {
+    info.endpoint = find_v6_endpoint(t, address.bytes.data());
+    if (info.endpoint == kNoId) info.cidr_class = v6_cidr_class(t, address.bytes.data());
+  }
+  if (info.endpoint != kNoId) {
+    const Endpoint& e = t.endpoints[info.endpoint];
+    info.identity = e.identity;
+    info.namespace_id = e.namespace_id;
+    info.cidr_class = e.cidr_class;
+  }
+  return info;
+}
+
+// Fills `keys` with every allow-map key under which `group` could admit `peer`.
+static int peer_keys(uint32_t group, const AddressInfo& peer, uint64_t keys[kPeerKinds]) {
+  int n = 0;
+  keys[n++] = PolicyTables::allow_key(group, PeerKind::any_peer, 0);
+  if (peer.endpoint != kNoId) {
+    keys[n++] = PolicyTables::allow_key(group, PeerKind::any_pod, 0);
+    keys[n++] = PolicyTables::allow_key(group, PeerKind::namespace_, peer.namespace_id);
+    keys[n++] = PolicyTables::allow_key(group, PeerKind::identity, peer.identity);
+    keys[n++] = PolicyTables::allow_key(group, PeerKind::endpoint, peer.endpoint);
+  }
+  if (peer.cidr_class != kNoId) {
+    keys[n++] = PolicyTables::allow_key(group, PeerKind::cidr, peer.cidr_class);
+  }
+  return n;
+}
+
+bool group_admits(const PolicyTables& t, uint32_t group, const AddressInfo& peer, uint8_t proto,
+                  uint16_t port) noexcept {
+  if (!has_ports(proto)) port = 0;
+  uint64_t keys[kPeerKinds];
+  int n = peer_keys(group, peer, keys);
+  for (int i = 0; i < n; ++i) {
+    const AllowSlot* slot = find_allow(t, keys[i]);
+    if (slot && port_set_admits(t, t.port_sets[slot->port_set], proto, port)) return true;
+  }
+  return false;
+}
+
+Verdict classify(const PolicyTables& t, const FlowQuery& flow) noexcept {
+  if (flow.src.family != flow.dst.family) return Verdict::deny;
+  AddressInfo src = describe_address(t, flow.src);
+  AddressInfo dst = describe_address(t, flow.dst);
+  if (src.identity != kNoId) {
+    uint32_t group = t.identities[src.identity].group[int(Direction::egress)];
+    if (group != kNoId && !group_admits(t, group, dst, flow.ip_proto, flow.dst_port)) {
+      return Verdict::deny;
+    }
+  }
+  if (dst.identity != kNoId) {
+    uint32_t group = t.identities[dst.identity].group[int(Direction::ingress)];
+    if (group != kNoId && !group_admits(t, group, src, flow.ip_proto, flow.dst_port)) {
+      return Verdict::deny;
+    }
+  }
+  return Verdict::allow;
+}
+
+size_t PolicyTables::bytes() const {
+  auto vec = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
+  size_t total = sizeof(*this) + vec(v4_endpoints) + vec(v6_endpoints) +
+                 vec(v4_interval_starts) + vec(v4_interval_class) + vec(v6_interval_starts) +
+                 vec(v6_interval_class) + vec(endpoints) + vec(identities) + vec(allow_map) +
+                 vec(port_sets) + vec(port_ranges) + vec(groups) + vec(group_policies) +
+                 vec(rule_refs) + vec(provenance);
+  for (const auto* names : {&pod_names, &policy_names, &namespace_names}) {
+    total += vec(*names);
+    for (const auto& s : *names) total += s.capacity() > 15 ? s.capacity() : 0;
+  }
+  return total;
+}
+
+}  // namespace podwall
