@@ -1,0 +1,26 @@
+#pragma once
+// The flow-line format of `podwallctl eval` (DESIGN.md, "Interfaces that others rely on"):
+//   SRC_IP DST_IP PROTO DPORT      PROTO one of tcp, udp, sctp, icmp
+// A compatible extension: SRC and DST may also name a pod, `namespace/pod` (its first address)
+// or `namespace/pod@v6` (its IPv6 address), resolved through the caller's resolver.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "dataplane/policy/classify.h"
+
+namespace podwall::cli {
+
+struct FlowLineResult {
+  std::optional<FlowQuery> flow;  // empty when the line is blank or a comment
+  std::string error;              // non-empty when the line is malformed
+};
+
+// Returns the address a pod reference names, or nothing.
+using PodResolver = std::function<std::optional<IpAddress>(const std::string& reference)>;
+
+FlowLineResult parse_flow_line(std::string_view line, const PodResolver& resolve_pod = {});
+
+}  // namespace podwall::cli
