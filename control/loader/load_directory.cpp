@@ -1,0 +1,44 @@
+#include "control/loader/load_directory.h"
+
+#include "control/loader/directory.h"
+#include "control/loader/manifest_file.h"
+
+namespace podwall {
+
+LoadResult load_directory(const std::string& dir) {
+  ObjectStore store;
+  return load_directory(dir, store);
+}
+
+LoadResult load_directory(const std::string& dir, ObjectStore& store) {
+  LoadResult result;
+  DirectoryListing listing = list_manifest_files(dir);
+  result.listing_complete = listing.complete;
+  for (Diagnostic& d : listing.diagnostics) {
+    (d.is_error() ? result.errors : result.notes).push_back(std::move(d));
+  }
+  for (const std::string& rel : listing.files) {
+    std::string path = join_path(dir, rel);
+    FileBytes bytes = read_manifest_bytes(path, path);
+    if (bytes.error) {
+      FileLoad failed;
+      failed.path = path;
+      failed.diagnostics.push_back(*bytes.error);
+      store.replace_file(failed);
+      continue;
+    }
+    FileLoad load = parse_manifest_file(path, bytes.bytes);
+    if (load.ok()) ++result.files_loaded;
+    store.replace_file(load);
+  }
+  BuildResult built = store.build_cluster();
+  result.cluster = std::move(built.cluster);
+  auto file_errors = store.current_errors();
+  result.errors.insert(result.errors.end(), file_errors.begin(), file_errors.end());
+  result.errors.insert(result.errors.end(), built.errors.begin(), built.errors.end());
+  auto notes = store.current_notes();
+  result.notes.insert(result.notes.end(), notes.begin(), notes.end());
+  return result;
+}
+
+}  // namespace podwall

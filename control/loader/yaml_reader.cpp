@@ -1,0 +1,206 @@
+#include "control/loader/yaml_reader.h"
+
+#include "control/loader/yaml_scalar.h"
+
+namespace podwall {
+namespace {
+
+bool is_identifier(std::string_view key) {
+  if (key.empty()) return false;
+  for (char c : key) {
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// An empty value's mark is where the next token starts, often on the next line, so it points
+// at the key instead.
+YAML::Mark value_mark(const YAML::Node& value, const YAML::Mark& fallback) {
+  if (!value.IsDefined() || value.IsNull()) return fallback;
+  YAML::Mark m = value.Mark();
+  return m.line < 0 ? fallback : m;
+}
+
+ScalarKind kind_of(const YAML::Node& node) {
+  return resolve_scalar(node.Tag(), node.Scalar());
+}
+
+std::string article_kind(ScalarKind kind) {
+  switch (kind) {
+    case ScalarKind::string:
+      return "a string";
+    case ScalarKind::null:
+      return "null";
+    case ScalarKind::boolean:
+      return "a boolean";
+    case ScalarKind::integer:
+      return "an integer";
+    case ScalarKind::floating:
+      return "a number";
+  }
+  return "a scalar";
+}
+
+}  // namespace
+
+Field Field::root(const YAML::Node& node, std::string path) {
+  Field f;
+  f.node = node;
+  f.path = std::move(path);
+  YAML::Mark m = node.Mark();
+  if (m.line >= 0) f.mark = m;
+  return f;
+}
+
+Field Field::child(std::string_view key) const {
+  Field out;
+  out.path = join_key(path, key);
+  out.mark = mark;
+  if (!is_map()) return out;
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    if (it->first.IsScalar() && it->first.Scalar() == key) {
+      out.node = it->second;
+      out.mark = value_mark(it->second, it->first.Mark());
+      return out;
+    }
+  }
+  return out;
+}
+
+std::vector<std::pair<Field, Field>> Field::entries() const {
+  std::vector<std::pair<Field, Field>> out;
+  if (!is_map()) return out;
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string("?");
+    Field k;
+    k.node = it->first;
+    k.path = join_key(path, key);
+    k.mark = it->first.Mark();
+    Field v;
+    v.node = it->second;
+    v.path = k.path;
+    v.mark = value_mark(it->second, k.mark);
+    out.emplace_back(std::move(k), std::move(v));
+  }
+  return out;
+}
+
+std::vector<Field> Field::items() const {
+  std::vector<Field> out;
+  if (!is_list()) return out;
+  size_t index = 0;
+  for (auto it = node.begin(); it != node.end(); ++it, ++index) {
+    Field f;
+    f.node = static_cast<const YAML::Node&>(*it);
+    f.path = join_index(path, index);
+    f.mark = value_mark(*it, mark);
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+std::string join_key(const std::string& path, std::string_view key) {
+  if (!is_identifier(key)) return path + "[" + std::string(key) + "]";
+  if (path.empty()) return std::string(key);
+  return path + "." + std::string(key);
+}
+
+std::string join_index(const std::string& path, size_t index) {
+  return path + "[" + std::to_string(index) + "]";
+}
+
+SourcePos position(const std::string& file, const Field& field) {
+  return SourcePos{file, field.mark.line + 1, field.mark.column + 1};
+}
+
+void report_error(DiagnosticSink& sink, const Field& field, std::string message) {
+  sink.error(field.mark.line + 1, field.mark.column + 1, field.path, std::move(message));
+}
+
+void report_note(DiagnosticSink& sink, const Field& field, std::string message) {
+  sink.note(field.mark.line + 1, field.mark.column + 1, field.path, std::move(message));
+}
+
+std::string describe(const YAML::Node& node) {
+  if (!node.IsDefined() || node.IsNull()) return "null";
+  if (node.IsMap()) return "a mapping";
+  if (node.IsSequence()) return "a list";
+  return article_kind(kind_of(node));
+}
+
+bool expect_map(DiagnosticSink& sink, const Field& field) {
+  if (!field.present()) return false;
+  if (field.node.IsMap()) return true;
+  report_error(sink, field, "must be a mapping, not " + describe(field.node));
+  return false;
+}
+
+bool expect_list(DiagnosticSink& sink, const Field& field) {
+  if (!field.present()) return false;
+  if (field.node.IsSequence()) return true;
+  report_error(sink, field, "must be a list, not " + describe(field.node));
+  return false;
+}
+
+std::optional<std::string> read_string(DiagnosticSink& sink, const Field& field) {
+  if (!field.present()) return std::nullopt;
+  if (!field.node.IsScalar() || kind_of(field.node) != ScalarKind::string) {
+    std::string message = "must be a string, not " + describe(field.node);
+    if (field.node.IsScalar()) message += " (quote it: \"" + field.node.Scalar() + "\")";
+    report_error(sink, field, std::move(message));
+    return std::nullopt;
+  }
+  return field.node.Scalar();
+}
+
+std::optional<std::string> read_required_string(DiagnosticSink& sink, const Field& field) {
+  if (!field.present()) {
+    report_error(sink, field, "required");
+    return std::nullopt;
+  }
+  auto value = read_string(sink, field);
+  if (value && value->empty()) {
+    report_error(sink, field, "required (must not be empty)");
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<int64_t> read_int(DiagnosticSink& sink, const Field& field) {
+  if (!field.present()) return std::nullopt;
+  if (!field.node.IsScalar() || kind_of(field.node) != ScalarKind::integer) {
+    report_error(sink, field, "must be an integer, not " + describe(field.node));
+    return std::nullopt;
+  }
+  auto value = parse_yaml_int(field.node.Scalar());
+  if (!value) report_error(sink, field, "integer " + field.node.Scalar() + " is out of range");
+  return value;
+}
+
+std::optional<bool> read_bool(DiagnosticSink& sink, const Field& field) {
+  if (!field.present()) return std::nullopt;
+  if (!field.node.IsScalar() || kind_of(field.node) != ScalarKind::boolean) {
+    report_error(sink, field, "must be a boolean, not " + describe(field.node));
+    return std::nullopt;
+  }
+  return parse_yaml_bool(field.node.Scalar());
+}
+
+std::optional<IntOrString> read_int_or_string(DiagnosticSink& sink, const Field& field) {
+  if (!field.present()) return std::nullopt;
+  if (field.node.IsScalar()) {
+    ScalarKind kind = kind_of(field.node);
+    if (kind == ScalarKind::integer) {
+      auto value = read_int(sink, field);
+      if (!value) return std::nullopt;
+      return IntOrString{value, {}};
+    }
+    if (kind == ScalarKind::string) return IntOrString{std::nullopt, field.node.Scalar()};
+  }
+  report_error(sink, field, "must be an integer or a string, not " + describe(field.node));
+  return std::nullopt;
+}
+
+}  // namespace podwall
