@@ -1,0 +1,210 @@
+"""Runs one scenario live: testbed up, dataplane started on its ports, every flow of flows.tsv
+tried for real, a table of expected against observed, everything torn down.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import fabric
+import names
+from scenario import Flow, Scenario
+from topology import Testbed
+
+GREEN, RED, DIM, RESET = "\033[32m", "\033[31m", "\033[2m", "\033[0m"
+
+
+@dataclass
+class Options:
+    fabric: str = "podwall"          # podwall | testpmd | bridge
+    port_type: str = "af_packet"     # af_packet | af_xdp | tap
+    podwall: Path | None = None
+    podwallctl: Path | None = None
+    testpmd: str = "dpdk-testpmd"
+    established: str | None = None
+    timeout: float = 1.5
+    sctp: bool = True
+    log_dir: Path | None = None
+    keep_logs: bool = False
+    color: bool = False
+    python: str = sys.executable
+
+
+@dataclass
+class Row:
+    flow: Flow
+    expected: str
+    observed: str = ""
+    detail: str = ""
+    ms: float = 0.0
+    eval_verdict: str | None = None
+
+    @property
+    def status(self) -> str:
+        if self.flow.skip:
+            return "SKIP"
+        return "OK" if self.observed == self.expected else "MISMATCH"
+
+
+@dataclass
+class Result:
+    scenario: str
+    fabric: str
+    port_type: str
+    rows: list[Row] = field(default_factory=list)
+    error: str | None = None
+    seconds: float = 0.0
+    ready_seconds: float | None = None
+    exit_status: int | None = None
+    log_path: Path | None = None
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.rows if r.status == status)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.count("MISMATCH") == 0
+
+
+def podwallctl_eval(ctl: Path | None, manifest_dir: Path, flows: list[Flow]) -> list[str | None]:
+    """The compiler's verdict for each flow, by `podwallctl eval` (None where unavailable)."""
+    runnable = [f for f in flows if not f.skip]
+    if not ctl or not Path(ctl).exists() or not runnable:
+        return [None] * len(flows)
+    text = "".join(f"{f.src_ip} {f.dst_ip} {f.proto} {f.port}\n" for f in runnable)
+    try:
+        r = subprocess.run([str(ctl), "eval", "--manifests", str(manifest_dir)], input=text,
+                           capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return [None] * len(flows)
+    words = [line.split()[-1] if line.split() else "" for line in r.stdout.splitlines()]
+    if r.returncode != 0 or len(words) != len(runnable):
+        return [None] * len(flows)
+    it = iter(words)
+    return [None if f.skip else next(it) for f in flows]
+
+
+class Printer:
+    def __init__(self, color: bool, out=sys.stdout):
+        self.color = color
+        self.out = out
+
+    def _c(self, text: str, code: str) -> str:
+        return f"{code}{text}{RESET}" if self.color else text
+
+    def header(self, res: Result, scenario: Scenario, note: str) -> None:
+        pods = sum(1 for e in scenario.endpoints() if e.kind == "pod")
+        hosts = len(scenario.endpoints()) - pods
+        print(f"\n== {res.scenario}: {note}, {pods} pods, {hosts} other hosts", file=self.out)
+        print(f"  {'line':>4}  {'flow':<56} {'expected':<8} {'observed':<8} {'ms':>6}  result",
+              file=self.out, flush=True)
+
+    def row(self, r: Row) -> None:
+        status = r.status
+        shown = {"OK": self._c("OK", GREEN), "MISMATCH": self._c("MISMATCH", RED),
+                 "SKIP": self._c("SKIP", DIM)}[status]
+        observed = r.observed if not r.flow.skip else "-"
+        extra = ""
+        if status == "MISMATCH" or r.observed not in ("allow", "deny"):
+            extra = f"  ({r.detail})"
+        if r.flow.skip:
+            extra = f"  ({r.flow.skip})"
+        if r.eval_verdict and r.eval_verdict != r.expected:
+            extra += f"  [podwallctl eval says {r.eval_verdict}]"
+        print(f"  {r.flow.line:>4}  {r.flow.text:<56} {r.expected:<8} {observed:<8} "
+              f"{r.ms:>6.0f}  {shown}{extra}", file=self.out, flush=True)
+
+    def footer(self, res: Result) -> None:
+        line = (f"  {len(res.rows)} flows: {res.count('OK')} OK, {res.count('MISMATCH')} MISMATCH, "
+                f"{res.count('SKIP')} skipped; {res.seconds:.1f}s")
+        if res.ready_seconds is not None:
+            line += f" (ready after {res.ready_seconds:.1f}s)"
+        print(line, file=self.out)
+        if res.error:
+            print(self._c(f"  ERROR: {res.error}", RED), file=self.out)
+        print(file=self.out, flush=True)
+
+
+def make_fabric(opts: Options, run: names.Run, bed: Testbed, log_path: Path):
+    if opts.fabric == "bridge":
+        return fabric.Bridge()
+    if opts.fabric == "testpmd":
+        return fabric.Testpmd(Path(shutil.which(opts.testpmd) or opts.testpmd), run,
+                              opts.port_type, bed.ports(), bed.manifest_dir, log_path)
+    return fabric.Podwall(opts.podwall, run, opts.port_type, bed.ports(), bed.manifest_dir,
+                          log_path, established=opts.established)
+
+
+def run_scenario(path: Path, opts: Options, printer: Printer | None = None) -> Result:
+    printer = printer or Printer(opts.color)
+    started = time.monotonic()
+    scenario = Scenario(path)
+    port_type = "bridge" if opts.fabric == "bridge" else opts.port_type
+    res = Result(scenario.name, opts.fabric, port_type)
+    log_dir = Path(opts.log_dir or tempfile.mkdtemp(prefix="podwall-lab-logs-"))
+    log_dir.mkdir(parents=True, exist_ok=True)
+    res.log_path = log_dir / f"{scenario.name}.{opts.fabric}.{port_type}.log"
+    # A stand-in forwards everything: against it, every flow must connect.
+    stand_in = opts.fabric != "podwall"
+    run = names.Run()
+    bed = Testbed(scenario, port_type, run=run, python=opts.python,
+                  work_dir=Path(tempfile.mkdtemp(prefix=f"podwall-lab-{run.rid}-")))
+    dp = None
+    try:
+        bed.build()
+        bed.write_manifests()
+        evals = podwallctl_eval(opts.podwallctl, bed.manifest_dir, scenario.flows)
+        dp = make_fabric(opts, run, bed, res.log_path)
+        res.ready_seconds = dp.start()
+        bed.attach_taps()
+        bed.start_servers(sctp=opts.sctp)
+        note = "Linux bridge" if opts.fabric == "bridge" else f"{opts.fabric} over {port_type}"
+        if stand_in:
+            note += " (stand-in: expecting every flow to connect)"
+        printer.header(res, scenario, note)
+        for flow, ev in zip(scenario.flows, evals):
+            row = Row(flow, "allow" if stand_in else flow.expected, eval_verdict=ev)
+            if flow.proto == "sctp" and not opts.sctp and not flow.skip:
+                flow.skip = "SCTP disabled"
+            if not flow.skip:
+                got = bed.probe(flow, opts.timeout)
+                row.observed, row.detail, row.ms = got["observed"], got.get("detail", ""), \
+                    got.get("ms", 0.0)
+            res.rows.append(row)
+            printer.row(row)
+    except Exception as e:  # noqa: BLE001 - reported, then everything is torn down
+        res.error = f"{e.__class__.__name__}: {e}"
+    finally:
+        if dp is not None:
+            res.exit_status = dp.stop()
+            if opts.fabric == "podwall" and res.exit_status not in (0, None) and not res.error:
+                res.error = f"podwall exited with status {res.exit_status} on SIGTERM"
+        bed.teardown()
+        shutil.rmtree(bed.work, ignore_errors=True)
+        run.release()
+    res.seconds = time.monotonic() - started
+    printer.footer(res)
+    if dp is not None and (not res.ok) and res.log_path.exists():
+        print(f"  --- {res.log_path} (last lines) ---", file=printer.out)
+        print("\n".join("  | " + l for l in dp.log_tail(40).splitlines()), file=printer.out)
+        print(file=printer.out, flush=True)
+    return res
+
+
+def print_summary(results: list[Result], out=sys.stdout) -> None:
+    print("== summary", file=out)
+    print(f"  {'scenario':<32} {'ports':<10} {'OK':>4} {'MISMATCH':>8} {'skipped':>7} "
+          f"{'seconds':>8}  result", file=out)
+    for r in results:
+        verdict = "PASS" if r.ok else ("ERROR" if r.error else "FAIL")
+        print(f"  {r.scenario:<32} {r.port_type:<10} {r.count('OK'):>4} {r.count('MISMATCH'):>8} "
+              f"{r.count('SKIP'):>7} {r.seconds:>8.1f}  {verdict}", file=out)
+    ok = sum(r.count("OK") for r in results)
+    bad = sum(r.count("MISMATCH") for r in results)
+    errors = sum(1 for r in results if r.error)
+    print(f"  total: {ok} flows OK, {bad} MISMATCH, {errors} scenario errors", file=out, flush=True)
