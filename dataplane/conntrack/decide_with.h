@@ -1,0 +1,169 @@
+#pragma once
+// The decision pipeline (described in firewall.h) as a template over the classifier, so that
+// the unit tests and the fuzzer can judge with a stand-in policy while the workers call
+// classify() directly, with no indirect call on the fast path. Production code includes
+// firewall.h and calls decide(); this header is the seam.
+//
+// `Classifier` is callable as `Verdict(const Tables&, const FlowQuery&) noexcept`.
+
+#include <cstdint>
+
+#include "dataplane/conntrack/counters.h"
+#include "dataplane/conntrack/decision.h"
+#include "dataplane/conntrack/flow_key.h"
+#include "dataplane/conntrack/flow_state.h"
+#include "dataplane/conntrack/flow_table.h"
+#include "dataplane/conntrack/fragment_tracker.h"
+#include "dataplane/packet/parse.h"
+#include "dataplane/policy/classify.h"
+
+namespace podwall {
+
+namespace firewall_detail {
+
+// The steps that never consult the policy (firewall_steps.cpp).
+Decision judge_non_ip(const ParsedPacket& packet, const FirewallConfig& config,
+                      WorkerCounters& counters) noexcept;
+Decision judge_later_fragment(const ParsedPacket& packet, FragmentTracker& fragments,
+                              uint64_t now_ns, WorkerCounters& counters) noexcept;
+void count(Decision decision, const FlowTable& flows, const FragmentTracker& fragments,
+           WorkerCounters& counters) noexcept;
+
+// Does a flow approved under an older generation still stand? In recheck mode its original
+// connection attempt is judged again by the current tables; if they deny it, the entry goes.
+template <class Tables, class Classifier>
+bool still_allowed(FlowEntry& entry, const Tables& tables, uint64_t generation,
+                   const FirewallConfig& config, FlowTable& flows, WorkerCounters& counters,
+                   Classifier& classifier) noexcept {
+  if (entry.generation == generation || config.established == EstablishedMode::keep) return true;
+  if (classifier(tables, original_query(entry.key, entry.initiator_is_lo())) == Verdict::allow) {
+    entry.generation = generation;
+    ++counters.flows_rechecked;
+    return true;
+  }
+  flows.erase(entry);
+  ++counters.flows_revoked;
+  return false;
+}
+
+// An ICMP error passes iff it is about a packet of a tracked flow (either direction) and goes
+// back to that packet's sender. Errors about errors relate to nothing.
+template <class Tables, class Classifier>
+Decision judge_icmp_error(const ParsedPacket& packet, const Tables& tables, uint64_t generation,
+                          FlowTable& flows, uint64_t now_ns, const FirewallConfig& config,
+                          WorkerCounters& counters, Classifier& classifier) noexcept {
+  const FlowTuple& inner = packet.inner;
+  if (!packet.has_inner || inner.icmp_kind == IcmpKind::error || !(packet.tuple.dst == inner.src)) {
+    return Decision::drop(DropReason::icmp_error_unrelated);
+  }
+  bool src_is_lo;
+  FlowEntry* entry = flows.find(make_flow_key(inner, src_is_lo), now_ns);
+  if (entry == nullptr) return Decision::drop(DropReason::icmp_error_unrelated);
+  if (!still_allowed(*entry, tables, generation, config, flows, counters, classifier)) {
+    return Decision::drop(DropReason::policy_revoked);
+  }
+  ++counters.icmp_errors_related;
+  return Decision::pass();
+}
+
+// A whole packet, or a first fragment: conntrack, then policy for what may open a flow.
+template <class Tables, class Classifier>
+Decision judge_flow(const ParsedPacket& packet, const Tables& tables, uint64_t generation,
+                    FlowTable& flows, uint64_t now_ns, const FirewallConfig& config,
+                    WorkerCounters& counters, Classifier& classifier) noexcept {
+  if (packet.tuple.ip_proto == ip_proto::tcp && !tcp_flags_valid(packet.tcp_flags)) {
+    return Decision::drop(DropReason::bad_tcp_flags);
+  }
+  if (packet.tuple.icmp_kind == IcmpKind::error) {
+    return judge_icmp_error(packet, tables, generation, flows, now_ns, config, counters,
+                            classifier);
+  }
+  bool src_is_lo;
+  FlowKey key = make_flow_key(packet.tuple, src_is_lo);
+  FlowEntry* entry = flows.find(key, now_ns);
+  if (entry != nullptr && restarts_flow(*entry, packet)) {
+    flows.erase(*entry);
+    entry = nullptr;
+  }
+  if (entry != nullptr) {
+    if (!still_allowed(*entry, tables, generation, config, flows, counters, classifier)) {
+      return Decision::drop(DropReason::policy_revoked);
+    }
+    track_packet(*entry, packet, src_is_lo == entry->initiator_is_lo(), now_ns, flows.timeouts());
+    return Decision::pass();
+  }
+  if (!may_start_flow(packet)) return Decision::drop(DropReason::no_flow);
+  if (classifier(tables, query_for(packet.tuple)) != Verdict::allow) {
+    ++counters.flows_denied;
+    return Decision::drop(DropReason::policy_denied);
+  }
+  // Full: the new flow is refused, never let through untracked; existing flows are untouched.
+  entry = flows.insert(key);
+  if (entry == nullptr) return Decision::drop(DropReason::conntrack_full);
+  start_flow(*entry, packet, src_is_lo, generation, now_ns, flows.timeouts());
+  ++counters.flows_allowed;
+  return Decision::pass();
+}
+
+template <class Tables, class Classifier>
+Decision decide_uncounted(const ParsedPacket& packet, const Tables* tables, uint64_t generation,
+                          FlowTable& flows, FragmentTracker& fragments, uint64_t now_ns,
+                          const FirewallConfig& config, WorkerCounters& counters,
+                          Classifier& classifier) noexcept {
+  if (tables == nullptr) return Decision::drop(DropReason::tables_not_ready);
+  if (!packet.is_ip()) return judge_non_ip(packet, config, counters);
+  if (packet.l2_control) {
+    ++counters.l2_control_passed;
+    return Decision::pass();
+  }
+  if (!packet.frag.is_fragment) {
+    return judge_flow(packet, *tables, generation, flows, now_ns, config, counters, classifier);
+  }
+  if (!packet.frag.first) return judge_later_fragment(packet, fragments, now_ns, counters);
+
+  Datagram* datagram = nullptr;
+  DropReason refused =
+      fragments.begin_first(make_fragment_key(packet), packet.frag, now_ns, datagram);
+  if (refused != DropReason::none) return Decision::drop(refused);
+  if (datagram->state == DatagramState::allowed) return Decision::pass();  // a duplicate
+  if (datagram->state == DatagramState::denied) {
+    return Decision::drop(DropReason::fragment_of_denied_datagram);
+  }
+  Decision verdict =
+      judge_flow(packet, *tables, generation, flows, now_ns, config, counters, classifier);
+  fragments.record_verdict(*datagram, verdict.passed());
+  return verdict;
+}
+
+}  // namespace firewall_detail
+
+// See decide() in firewall.h; `classifier` stands in for classify().
+template <class Tables, class Classifier>
+Decision decide_with(const ParsedPacket& packet, const Tables* tables, uint64_t tables_generation,
+                     FlowTable& flows, FragmentTracker& fragments, uint64_t now_ns,
+                     const FirewallConfig& config, WorkerCounters& counters,
+                     Classifier&& classifier) noexcept {
+  Decision decision = firewall_detail::decide_uncounted(
+      packet, tables, tables_generation, flows, fragments, now_ns, config, counters, classifier);
+  firewall_detail::count(decision, flows, fragments, counters);
+  return decision;
+}
+
+// See decide_frame() in firewall.h; `classifier` stands in for classify().
+template <class Tables, class Classifier>
+Decision decide_frame_with(const uint8_t* frame, uint32_t len, ParsedPacket& scratch,
+                           const Tables* tables, uint64_t tables_generation, FlowTable& flows,
+                           FragmentTracker& fragments, uint64_t now_ns,
+                           const FirewallConfig& config, WorkerCounters& counters,
+                           Classifier&& classifier) noexcept {
+  DropReason malformed = parse_packet(frame, len, scratch);
+  if (malformed != DropReason::none) {
+    Decision decision = Decision::drop(malformed);
+    firewall_detail::count(decision, flows, fragments, counters);
+    return decision;
+  }
+  return decide_with(scratch, tables, tables_generation, flows, fragments, now_ns, config, counters,
+                     classifier);
+}
+
+}  // namespace podwall

@@ -1,0 +1,42 @@
+#include "dataplane/conntrack/firewall.h"
+
+#include "dataplane/policy/tables.h"
+
+namespace podwall {
+
+namespace {
+
+// A direct call: classify() is resolved at link time, nothing indirect per packet.
+struct PolicyClassifier {
+  Verdict operator()(const PolicyTables& tables, const FlowQuery& query) const noexcept {
+    return classify(tables, query);
+  }
+};
+
+}  // namespace
+
+Decision decide(const ParsedPacket& packet, const PolicyTables* tables, uint64_t tables_generation,
+                FlowTable& flows, FragmentTracker& fragments, uint64_t now_ns,
+                const FirewallConfig& config, WorkerCounters& counters) noexcept {
+  return decide_with(packet, tables, tables_generation, flows, fragments, now_ns, config, counters,
+                     PolicyClassifier{});
+}
+
+Decision decide_frame(const uint8_t* frame, uint32_t len, ParsedPacket& scratch,
+                      const PolicyTables* tables, uint64_t tables_generation, FlowTable& flows,
+                      FragmentTracker& fragments, uint64_t now_ns, const FirewallConfig& config,
+                      WorkerCounters& counters) noexcept {
+  return decide_frame_with(frame, len, scratch, tables, tables_generation, flows, fragments, now_ns,
+                           config, counters, PolicyClassifier{});
+}
+
+void expire_state(FlowTable& flows, FragmentTracker& fragments, uint64_t now_ns, uint32_t budget,
+                  WorkerCounters& counters) noexcept {
+  flows.expire(now_ns, budget);
+  fragments.expire(now_ns, budget);
+  counters.conntrack_entries = flows.size();
+  counters.fragment_datagrams = fragments.size();
+  counters.flows_expired = flows.expired_total();
+}
+
+}  // namespace podwall

@@ -1,0 +1,72 @@
+#pragma once
+// The per-worker flow table: fixed capacity, all memory allocated at construction, no locks
+// (each worker owns its table; the daemon gives both directions of a flow to the same worker).
+//
+// Layout: a pool of 64-byte entries plus an open-addressing index (linear probing, at most half
+// full) of 8-byte slots, each holding 32 bits of the key's hash and the entry's position. A
+// lookup touches one or two index cache lines and the one entry whose hash bits match. Removal
+// shifts later slots back (no tombstones), so probe chains never rot under churn.
+//
+// Expiry is lazy (a lookup that finds a dead entry removes it) plus a bounded incremental sweep
+// the worker runs once per poll loop, so idle flows leave without a timer per flow.
+
+#include <cstdint>
+#include <memory>
+
+#include "dataplane/conntrack/flow_entry.h"
+#include "dataplane/conntrack/flow_state.h"
+#include "dataplane/conntrack/keyed_hash.h"
+
+namespace podwall {
+
+class FlowTable {
+ public:
+  static constexpr uint32_t kDefaultCapacity = 1u << 20;
+  static constexpr uint32_t kMaxCapacity = 1u << 30;
+
+  // Allocates and touches all memory (about 80 bytes per entry): call at worker setup, not on
+  // the fast path. `capacity` is clamped to [1, kMaxCapacity]. Pass a random `seed` in
+  // production so that remote peers cannot aim flows at one probe chain.
+  explicit FlowTable(uint32_t capacity = kDefaultCapacity, const FlowTimeouts& timeouts = {},
+                     uint64_t seed = 0);
+  FlowTable(const FlowTable&) = delete;
+  FlowTable& operator=(const FlowTable&) = delete;
+
+  // All below: owning worker only; never allocate, never block.
+
+  // The live entry for `key`, or nullptr. An entry found expired is removed on the way.
+  FlowEntry* find(const FlowKey& key, uint64_t now_ns) noexcept;
+  // A new entry for `key`, which the caller just failed to find; start_flow() fills it in.
+  // nullptr when the table is full: the caller drops the packet (conntrack_full).
+  FlowEntry* insert(const FlowKey& key) noexcept;
+  void erase(FlowEntry& entry) noexcept;
+  // Looks at up to `max_entries` entries (resuming where the last call stopped) and removes the
+  // expired ones. Returns how many it removed.
+  uint32_t expire(uint64_t now_ns, uint32_t max_entries) noexcept;
+
+  uint32_t size() const { return size_; }
+  uint32_t capacity() const { return capacity_; }
+  bool full() const { return size_ == capacity_; }
+  uint64_t expired_total() const { return expired_total_; }
+  const FlowTimeouts& timeouts() const { return timeouts_; }
+
+ private:
+  uint64_t slot_home(uint64_t slot) const { return (slot >> 32) & mask_; }
+  uint64_t hash_bits(const FlowKey& key) const { return hash_.hash40(&key) >> 32; }
+  void remove_slot(uint64_t position) noexcept;
+  void release(uint32_t id) noexcept;
+
+  uint32_t capacity_;
+  uint32_t size_ = 0;
+  uint64_t mask_;  // index size - 1
+  KeyedHash hash_;
+  FlowTimeouts timeouts_;
+  std::unique_ptr<FlowEntry[]> entries_;
+  std::unique_ptr<uint64_t[]> index_;  // 0 = empty; else hash bits << 32 | (entry id + 1)
+  std::unique_ptr<uint32_t[]> free_;   // stack of free entry ids
+  uint32_t free_count_;
+  uint32_t sweep_cursor_ = 0;
+  uint64_t expired_total_ = 0;
+};
+
+}  // namespace podwall
