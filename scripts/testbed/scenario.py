@@ -155,15 +155,20 @@ class Scenario:
             self._by_address[addr] = ep
         return addr, ep, None
 
-    def _read_flows(self) -> list[Flow]:
+    def read_flows(self, path: Path) -> list[Flow]:
+        """Another flow table over the same cluster (e.g. the verdicts after a change)."""
+        return self._read_flows(Path(path))
+
+    def _read_flows(self, path: Path | None = None) -> list[Flow]:
         flows = []
-        text = (self.path / "flows.tsv").read_text()
+        path = path or self.path / "flows.tsv"
+        text = path.read_text()
         for n, raw in enumerate(text.splitlines(), 1):
             body, _, reason = raw.partition("#")
             fields = body.split()
             if not fields:
                 continue
-            where = f"{self.name}/flows.tsv:{n}"
+            where = f"{self.name}/{path.name}:{n}"
             if len(fields) != 5:
                 raise ScenarioError(f"{where}: expected SRC DST PROTO PORT VERDICT")
             src, dst, proto, port, verdict = fields

@@ -1,0 +1,258 @@
+#!/usr/bin/env python3
+"""podwall's live tests: real connections between pod namespaces, through the daemon.
+
+One case per run, so that meson counts each (tests/live/meson.build):
+  live_test.py scenario DIR [--port-type af_packet|tap|af_xdp]
+      every flow of DIR/flows.tsv tried for real; each allowed one must connect and get its
+      echo, each denied one must get nothing
+  live_test.py established --mode recheck|keep
+      a TCP connection held open across a policy change that revokes it: cut with recheck,
+      still carrying data with keep; new connections follow the new policy either way
+  live_test.py stand-in DIR --port-type T
+      the same flows through dpdk-testpmd (io forwarding) instead of podwall: checks that the
+      testbed's plumbing for a port type carries traffic at all; every flow must connect
+Exit status: 0 passed, 1 failed, 77 skipped (not root, podwall not built, or the port type or
+feature is not available on this machine; the reason is printed).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts" / "testbed"))
+
+import fabric  # noqa: E402
+import lab  # noqa: E402
+import names  # noqa: E402
+from scenario import Scenario  # noqa: E402
+from topology import Testbed, stop_process  # noqa: E402
+
+SKIP = 77
+DATA = ROOT / "tests" / "data" / "live"
+
+
+class Skip(Exception):
+    pass
+
+
+class Interrupted(BaseException):
+    pass
+
+
+def on_signal(signum, _frame):
+    raise Interrupted(f"signal {signum}")
+
+
+def require_environment(args, port_type: str, need_podwall: bool = True) -> None:
+    if os.geteuid() != 0:
+        raise Skip("needs root (network namespaces, veths, DPDK ports)")
+    for tool in ("ip", "ethtool", "sysctl"):
+        if not shutil.which(tool):
+            raise Skip(f"{tool} is not installed")
+    if need_podwall and not (args.podwall and Path(args.podwall).exists()):
+        raise Skip(f"the daemon is not built ({args.podwall})")
+    if port_type == "tap" and not Path("/dev/net/tun").exists():
+        raise Skip("no /dev/net/tun: TAP ports need the tun driver")
+    if port_type == "af_xdp":
+        protocols = Path("/proc/net/protocols").read_text()
+        if not any(line.split()[:1] == ["XDP"] for line in protocols.splitlines()):
+            raise Skip("the kernel has no AF_XDP sockets (CONFIG_XDP_SOCKETS is off)")
+        if not dpdk_pmd_present("af_xdp"):
+            raise Skip("DPDK was built without the net_af_xdp PMD (needs libxdp/libbpf)")
+
+
+def dpdk_pmd_present(name: str) -> bool:
+    try:
+        pmds = subprocess.run(["pkg-config", "--variable=pmdsdir", "libdpdk"],
+                              capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        pmds = ""
+    dirs = [Path(pmds)] if pmds else list(Path("/usr/lib").glob("*/dpdk/pmds-*"))
+    return any(list(d.glob(f"librte_net_{name}.so*")) for d in dirs if d.exists())
+
+
+def options(args, port_type: str, fabric_kind: str = "podwall") -> lab.Options:
+    return lab.Options(fabric=fabric_kind, port_type=port_type, podwall=args.podwall,
+                       podwallctl=args.podwallctl, timeout=args.timeout, log_dir=args.log_dir)
+
+
+def case_scenario(args) -> int:
+    require_environment(args, args.port_type)
+    res = lab.run_scenario(Path(args.dir), options(args, args.port_type))
+    lab.print_summary([res])
+    return 0 if res.ok else 1
+
+
+def case_stand_in(args) -> int:
+    require_environment(args, args.port_type, need_podwall=False)
+    if not shutil.which("dpdk-testpmd"):
+        raise Skip("dpdk-testpmd is not installed")
+    res = lab.run_scenario(Path(args.dir), options(args, args.port_type, "testpmd"))
+    lab.print_summary([res])
+    return 0 if res.ok else 1
+
+
+# -- established connections across a policy change --------------------------------------
+
+def reload_support(podwall: Path) -> str | None:
+    """How the daemon follows a changed directory, or None: an inotify watcher (issue 4), or
+    SIGHUP. Read from the binary's imports and its usage text."""
+    blob = Path(podwall).read_bytes()
+    if b"inotify_add_watch" in blob:
+        return "inotify"
+    if b"SIGHUP" in blob or b"sighup" in blob:
+        return "sighup"
+    return None
+
+
+def ctl_has(ctl: Path | None, command: str) -> bool:
+    if not ctl or not Path(ctl).exists():
+        return False
+    try:
+        r = subprocess.run([str(ctl), "--help"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return any(line.split()[:1] == [command] for line in (r.stdout + r.stderr).splitlines())
+
+
+def wait_generation(dp: fabric.Podwall, ctl: Path | None, generation: int, log_from: int,
+                    seconds: float = 30) -> str:
+    if ctl_has(ctl, "wait"):
+        r = subprocess.run([str(ctl), "wait", str(generation)], capture_output=True, text=True,
+                           timeout=seconds + 5)
+        if r.returncode == 0:
+            return f"podwallctl wait {generation}"
+    dp.proc.wait_for(rf"generation[= ]{generation}\b", seconds, after=log_from)
+    return f"'generation={generation}' in the log"
+
+
+def run_flows(bed: Testbed, flows, printer: lab.Printer, timeout: float) -> int:
+    bad = 0
+    for f in flows:
+        row = lab.Row(f, f.expected)
+        if not f.skip:
+            got = bed.probe(f, timeout)
+            row.observed, row.detail, row.ms = got["observed"], got.get("detail", ""), got.get("ms", 0)
+        printer.row(row)
+        bad += row.status == "MISMATCH"
+    return bad
+
+
+def held_row(label: str, expected: str, got: dict) -> str:
+    observed = got.get("observed", "error")
+    status = "OK" if observed == expected else "MISMATCH"
+    return (f"  held  {label:<56} {expected:<8} {observed:<8} {'':>6}  {status}"
+            + (f"  ({got.get('detail', '')})" if status != "OK" else ""))
+
+
+def case_established(args) -> int:
+    require_environment(args, "af_packet")
+    how = reload_support(args.podwall)
+    if how is None:
+        raise Skip("podwall has no hot reload yet (no inotify watcher, no SIGHUP; issue 4): "
+                   "a policy change cannot reach a running daemon, and a restart would lose "
+                   "conntrack, so 'keep' cannot be told from 'recheck'")
+    folder = DATA / "established"
+    scenario = Scenario(folder)
+    after = scenario.read_flows(folder / "after" / "flows.tsv")
+    printer = lab.Printer(False)
+    run = names.Run()
+    log_dir = Path(args.log_dir or tempfile.mkdtemp(prefix="podwall-live-"))
+    log_dir.mkdir(parents=True, exist_ok=True)
+    bed = Testbed(scenario, "af_packet", run=run)
+    dp = None
+    failures = 0
+    try:
+        bed.build()
+        bed.write_manifests()
+        dp = fabric.Podwall(args.podwall, run, "af_packet", bed.ports(), bed.manifest_dir,
+                            log_dir / f"established-{args.mode}.log", established=args.mode)
+        dp.start()
+        bed.start_servers()
+        res = lab.Result(f"established-{args.mode}", "podwall", "af_packet")
+        printer.header(res, scenario, f"podwall --established={args.mode}, before the change")
+        failures += run_flows(bed, scenario.flows, printer, args.timeout)
+
+        client, ledger = bed.attachment("bank/client"), bed.attachment("bank/ledger")
+        held = bed.hold("bank/client", client.endpoint.addresses[0],
+                        ledger.endpoint.addresses[0], 8080)
+        label = "bank/client -> bank/ledger tcp/8080 (kept open)"
+        lines = [held_row(label + " opens", "allow", held.opened)]
+        first = held.echo()
+        lines.append(held_row(label + " echoes", "allow", first))
+        print("\n".join(lines), flush=True)
+        failures += sum("MISMATCH" in l for l in lines)
+
+        # The change: the policy file replaced by rename, as a deployment tool would.
+        log_from = len(dp.proc.text())
+        staged = bed.work / ".policies.yaml"
+        shutil.copyfile(folder / "after" / "policies.yaml", staged)
+        os.replace(staged, bed.manifest_dir / "policies.yaml")
+        if how == "sighup":
+            dp.proc.p.send_signal(signal.SIGHUP)
+        seen = wait_generation(dp, args.podwallctl, 2, log_from)
+        print(f"\n  policy changed: generation 2 live ({seen})", flush=True)
+
+        res = lab.Result(f"established-{args.mode}", "podwall", "af_packet")
+        printer.header(res, scenario, "after the change")
+        expected = "deny" if args.mode == "recheck" else "allow"
+        line = held_row(label + " after", expected, held.echo())
+        print(line, flush=True)
+        failures += "MISMATCH" in line
+        failures += run_flows(bed, after, printer, args.timeout)
+        held.close()
+    finally:
+        status = dp.stop() if dp else None
+        bed.teardown()
+        shutil.rmtree(bed.work, ignore_errors=True)
+        run.release()
+    if status not in (0, None):
+        print(f"podwall exited with status {status}")
+        failures += 1
+    if failures and dp:
+        print(f"--- {dp.log_path} (last lines)\n{dp.log_tail(40)}")
+    print(f"\nestablished-{args.mode}: {'PASS' if not failures else f'{failures} failure(s)'}")
+    return 0 if not failures else 1
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("case", choices=("scenario", "established", "stand-in"))
+    ap.add_argument("dir", nargs="?")
+    ap.add_argument("--port-type", default="af_packet", choices=("af_packet", "tap", "af_xdp"))
+    ap.add_argument("--mode", choices=("recheck", "keep"), default="recheck")
+    ap.add_argument("--podwall", type=Path, default=ROOT / "build/control/daemon/podwall")
+    ap.add_argument("--podwallctl", type=Path, default=ROOT / "build/control/cli/podwallctl")
+    ap.add_argument("--timeout", type=float, default=1.5)
+    ap.add_argument("--log-dir", type=Path)
+    args = ap.parse_args()
+    if args.case in ("scenario", "stand-in") and not args.dir:
+        ap.error("which scenario folder?")
+    for s in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, on_signal)
+    try:
+        if os.geteuid() == 0:
+            names.clean_stale(log=lambda m: print(m, flush=True))
+        if args.case == "scenario":
+            return case_scenario(args)
+        if args.case == "stand-in":
+            return case_stand_in(args)
+        return case_established(args)
+    except Skip as e:
+        print(f"SKIP: {e}", flush=True)
+        return SKIP
+    except (KeyboardInterrupt, Interrupted) as e:
+        print(f"interrupted ({e or 'Ctrl-C'}); cleaned up", flush=True)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
