@@ -1,0 +1,241 @@
+#include "control/daemon/options.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <cstring>
+#include <functional>
+#include <map>
+
+namespace podwall {
+
+const char* const kDaemonUsage =
+    R"(usage: podwall [EAL options] -- --manifests DIR [options]
+
+  --manifests DIR              Kubernetes manifests to enforce (Namespace, Pod, NetworkPolicy)
+  --config FILE                daemon settings in YAML (see config/podwall.yaml); flags win
+  --established=recheck|keep   on a policy change, re-check established flows (default) or keep
+  --conntrack-capacity N       flows per worker (default 1048576); when full, new flows drop
+  --pass-unknown-ethertypes    forward frames that are not ARP/IPv4/IPv6 (default: drop, count)
+  --stats-interval S           print counters every S seconds (default 0: only at exit)
+  --mtu N                      largest MTU to ask of the ports (default 9000)
+  --loader-notes               print the loader's notes as well as its errors
+  --help                       this text
+
+EAL options are DPDK's: e.g. -l 0,1 --no-huge -m 1024 --no-pci --vdev net_af_packet0,iface=X
+Every port EAL probes joins the bridge; the main lcore runs control, one more lcore polls.
+)";
+
+namespace {
+
+bool parse_unsigned(const std::string& text, uint64_t max, uint64_t& out) {
+  if (text.empty()) return false;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && end == text.data() + text.size() && out <= max;
+}
+
+bool set_established(const std::string& value, DataplaneConfig& c, std::string& error) {
+  if (value == "recheck") {
+    c.established = EstablishedPolicy::recheck;
+  } else if (value == "keep") {
+    c.established = EstablishedPolicy::keep;
+  } else {
+    error = "established must be 'recheck' or 'keep', not '" + value + "'";
+    return false;
+  }
+  return true;
+}
+
+// One setting, named the same in the file (camelCase key) and on the command line.
+struct Setting {
+  const char* flag;  // command line, without "--"
+  const char* key;   // YAML key
+  bool takes_value;
+  std::function<bool(const std::string&, DaemonOptions&, std::string&)> apply;
+};
+
+std::function<bool(const std::string&, DaemonOptions&, std::string&)> number(
+    const char* what, uint64_t min, uint64_t max,
+    std::function<void(DaemonOptions&, uint64_t)> set) {
+  return [=](const std::string& v, DaemonOptions& o, std::string& error) {
+    uint64_t n = 0;
+    if (!parse_unsigned(v, max, n) || n < min) {
+      error = std::string(what) + " must be a number from " + std::to_string(min) + " to " +
+              std::to_string(max) + ", not '" + v + "'";
+      return false;
+    }
+    set(o, n);
+    return true;
+  };
+}
+
+std::function<bool(const std::string&, DaemonOptions&, std::string&)> boolean(
+    const char* what, std::function<void(DaemonOptions&, bool)> set) {
+  return [=](const std::string& v, DaemonOptions& o, std::string& error) {
+    if (v == "true" || v == "") {
+      set(o, true);
+    } else if (v == "false") {
+      set(o, false);
+    } else {
+      error = std::string(what) + " must be true or false, not '" + v + "'";
+      return false;
+    }
+    return true;
+  };
+}
+
+const std::vector<Setting>& settings() {
+  static const std::vector<Setting> all = {
+      {"manifests", "manifests", true,
+       [](const std::string& v, DaemonOptions& o, std::string&) {
+         o.manifests = v;
+         return true;
+       }},
+      {"established", "established", true,
+       [](const std::string& v, DaemonOptions& o, std::string& e) {
+         return set_established(v, o.dataplane, e);
+       }},
+      {"conntrack-capacity", "conntrackCapacity", true,
+       number("conntrack capacity", 1, 1u << 28,
+              [](DaemonOptions& o, uint64_t n) { o.dataplane.conntrack_capacity = uint32_t(n); })},
+      {"pass-unknown-ethertypes", "passUnknownEthertypes", false,
+       boolean("passUnknownEthertypes",
+               [](DaemonOptions& o, bool b) { o.dataplane.pass_unknown_ethertypes = b; })},
+      {"stats-interval", "statsInterval", true,
+       number("stats interval", 0, 86400,
+              [](DaemonOptions& o, uint64_t n) { o.stats_interval = unsigned(n); })},
+      {"mtu", "mtu", true,
+       number("mtu", 576, 9216,
+              [](DaemonOptions& o, uint64_t n) { o.dataplane.mtu = uint32_t(n); })},
+      {"rx-descriptors", "rxDescriptors", true,
+       number("rx descriptors", 64, 16384,
+              [](DaemonOptions& o, uint64_t n) { o.dataplane.rx_descriptors = uint16_t(n); })},
+      {"tx-descriptors", "txDescriptors", true,
+       number("tx descriptors", 64, 16384,
+              [](DaemonOptions& o, uint64_t n) { o.dataplane.tx_descriptors = uint16_t(n); })},
+      {"mac-table-entries", "macTableEntries", true,
+       number("MAC table entries", 16, 1u << 24,
+              [](DaemonOptions& o, uint64_t n) { o.dataplane.mac_table_entries = uint32_t(n); })},
+      {"mac-ageing", "macAgeingSeconds", true,
+       number("MAC ageing", 1, 86400,
+              [](DaemonOptions& o, uint64_t n) { o.dataplane.mac_ageing_seconds = uint32_t(n); })},
+      {"loader-notes", "loaderNotes", false,
+       boolean("loaderNotes", [](DaemonOptions& o, bool b) { o.loader_notes = b; })},
+  };
+  return all;
+}
+
+bool apply_config_file(const std::string& path, DaemonOptions& options, std::string& error) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::Exception& e) {
+    error = path + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+            ": " + e.msg;
+    return false;
+  }
+  if (root.IsNull()) return true;
+  if (!root.IsMap()) {
+    error = path + ": the config must be a mapping of settings";
+    return false;
+  }
+  for (const auto& item : root) {
+    std::string key = item.first.as<std::string>("");
+    const Setting* setting = nullptr;
+    for (const Setting& s : settings())
+      if (key == s.key) setting = &s;
+    auto where = [&] {
+      return path + ":" + std::to_string(item.first.Mark().line + 1) + ":" +
+             std::to_string(item.first.Mark().column + 1) + ": ";
+    };
+    if (setting == nullptr) {
+      error = where() + "unknown setting '" + key + "'";
+      return false;
+    }
+    if (!item.second.IsScalar()) {
+      error = where() + key + ": must be a single value";
+      return false;
+    }
+    std::string message;
+    if (!setting->apply(item.second.Scalar(), options, message)) {
+      error = where() + key + ": " + message;
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<DaemonOptions> parse_daemon_options(int argc, char** argv, int first, bool& help,
+                                                  std::string& error) {
+  help = false;
+  // Pass 1: --config and --help, so the file can be applied under the flags.
+  std::vector<std::pair<const Setting*, std::string>> flags;
+  DaemonOptions options;
+  for (int i = first; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      help = true;
+      return std::nullopt;
+    }
+    if (arg.rfind("--", 0) != 0 || arg.size() == 2) {
+      error = "unexpected argument '" + arg + "'";
+      return std::nullopt;
+    }
+    std::string name = arg.substr(2);
+    std::string value;
+    size_t eq = name.find('=');
+    bool inline_value = eq != std::string::npos;
+    if (inline_value) {
+      value = name.substr(eq + 1);
+      name.resize(eq);
+    }
+    if (name == "config") {
+      if (!inline_value) {
+        if (i + 1 >= argc) {
+          error = "--config needs a file";
+          return std::nullopt;
+        }
+        value = argv[++i];
+      }
+      options.config_file = value;
+      continue;
+    }
+    const Setting* setting = nullptr;
+    for (const Setting& s : settings())
+      if (name == s.flag) setting = &s;
+    if (setting == nullptr) {
+      error = "unknown option --" + name;
+      return std::nullopt;
+    }
+    if (setting->takes_value && !inline_value) {
+      if (i + 1 >= argc) {
+        error = "--" + name + " needs a value";
+        return std::nullopt;
+      }
+      value = argv[++i];
+    }
+    if (!setting->takes_value && inline_value) {
+      error = "--" + name + " takes no value";
+      return std::nullopt;
+    }
+    flags.emplace_back(setting, value);
+  }
+  if (!options.config_file.empty() && !apply_config_file(options.config_file, options, error))
+    return std::nullopt;
+  for (const auto& [setting, value] : flags) {
+    std::string message;
+    if (!setting->apply(value, options, message)) {
+      error = "--" + std::string(setting->flag) + ": " + message;
+      return std::nullopt;
+    }
+  }
+  if (options.manifests.empty()) {
+    error = "--manifests DIR is required";
+    return std::nullopt;
+  }
+  return options;
+}
+
+}  // namespace podwall

@@ -1,0 +1,225 @@
+// The Dataplane facade: EAL, ports, mempool, workers and publishing, wired together.
+#include "dataplane/runtime/dataplane.h"
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+
+#include <cinttypes>
+#include <cstdio>
+#include <thread>
+
+#include "dataplane/runtime/dataplane_impl.h"
+#include "dataplane/runtime/log.h"
+#include "dataplane/runtime/mempool.h"
+#include "dataplane/runtime/telemetry.h"
+
+namespace podwall {
+
+Dataplane::Dataplane(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+std::unique_ptr<Dataplane> Dataplane::init_eal(int argc, char** argv, int& consumed,
+                                               std::string& error) {
+  int rc = rte_eal_init(argc, argv);
+  if (rc < 0) {
+    error = std::string("EAL initialisation failed: ") + rte_strerror(rte_errno);
+    return nullptr;
+  }
+  consumed = rc;
+  register_log_types();
+  register_telemetry();
+  return std::unique_ptr<Dataplane>(new Dataplane(std::make_unique<Impl>()));
+}
+
+bool Dataplane::start(const DataplaneConfig& config, std::string& error) {
+  Impl& d = *impl_;
+  if (d.started) {
+    error = "dataplane already started";
+    return false;
+  }
+  d.config = config;
+
+  std::vector<unsigned> lcores;
+  unsigned lcore = 0;
+  RTE_LCORE_FOREACH_WORKER(lcore) lcores.push_back(lcore);
+  if (lcores.empty()) {
+    error = "no worker lcore: give EAL at least two, e.g. -l 0,1 (main = control, rest = workers)";
+    return false;
+  }
+  // One worker polls every port: both directions of a flow then meet the same conntrack
+  // table (see README, "Workers and conntrack"). More worker lcores would split a flow's
+  // directions across tables, so refuse them rather than break stateful filtering.
+  if (lcores.size() > 1) {
+    error =
+        "podwall runs exactly one worker per bridge; give EAL two lcores (e.g. -l 0,1), "
+        "got " +
+        std::to_string(lcores.size()) + " worker lcores";
+    return false;
+  }
+
+  uint16_t port_id = 0;
+  uint16_t max_port = 0;
+  RTE_ETH_FOREACH_DEV(port_id) {
+    PortPlan plan;
+    if (!plan_port(port_id, uint16_t(lcores.size() == 1 ? 1 : lcores.size()), config.rx_descriptors,
+                   config.tx_descriptors, config.mtu, plan, error))
+      return false;
+    d.ports.push_back(plan);
+    max_port = std::max(max_port, port_id);
+  }
+  if (d.ports.empty()) {
+    error = "no ports: add DPDK ports with --vdev (net_af_packet0,iface=..., net_tap0, ...)";
+    return false;
+  }
+  if (d.ports.size() == 1)
+    PW_LOG(control, WARNING, "only one port: the bridge has nowhere to forward\n");
+
+  MempoolSize size = size_mempool(d.ports, unsigned(lcores.size()));
+  d.pool = create_mempool(size, int(rte_socket_id()));
+  if (d.pool == nullptr) {
+    error = "cannot create a mempool of " + std::to_string(size.mbufs) + " mbufs of " +
+            std::to_string(size.data_room) + " bytes: " + rte_strerror(rte_errno) +
+            " (raise EAL's -m)";
+    return false;
+  }
+  PW_LOG(control, INFO, "mempool: %u mbufs of %u bytes\n", size.mbufs, size.data_room);
+
+  for (PortPlan& plan : d.ports) {
+    d.ports_to_close.push_back(plan.port_id);
+    if (!start_port(plan, d.pool, error)) return false;
+    d.link_up.push_back(log_link_state(plan.port_id));
+  }
+
+  d.publisher = std::make_unique<Publisher>(unsigned(lcores.size()));
+  if (!d.publisher->ok()) {
+    error = "cannot allocate the RCU state";
+    return false;
+  }
+  std::vector<uint16_t> all_ports;
+  for (const PortPlan& p : d.ports) all_ports.push_back(p.port_id);
+  for (unsigned i = 0; i < lcores.size(); ++i) {
+    WorkerSetup setup;
+    setup.index = i;
+    setup.lcore = lcores[i];
+    for (const PortPlan& p : d.ports) setup.rx.push_back(RxQueue{p.port_id, 0});
+    setup.ports = all_ports;
+    setup.max_port_id = max_port;
+    setup.tx_queue = 0;
+    setup.pool = d.pool;
+    setup.publisher = d.publisher.get();
+    d.workers.push_back(std::make_unique<Worker>(setup, config));
+    d.publisher->register_worker(i);
+  }
+  telemetry_attach(&d);
+  for (auto& w : d.workers) {
+    int rc = rte_eal_remote_launch(&Worker::launch_entry, w.get(), w->lcore());
+    if (rc != 0) {
+      error = "cannot launch worker on lcore " + std::to_string(w->lcore());
+      d.launched.push_back(false);
+      return false;
+    }
+    d.launched.push_back(true);
+  }
+  d.started = true;
+  return true;
+}
+
+uint64_t Dataplane::publish(std::unique_ptr<PolicyTables> tables) {
+  return impl_->publisher->publish(std::move(tables));
+}
+
+uint64_t Dataplane::generation() const {
+  return impl_->publisher ? impl_->publisher->generation() : 0;
+}
+
+std::vector<WorkerState> Dataplane::workers() const {
+  std::vector<WorkerState> states;
+  for (const auto& w : impl_->workers) states.push_back(WorkerState{w->lcore(), w->generation()});
+  return states;
+}
+
+bool Dataplane::wait_until_all_workers_run(uint64_t generation,
+                                           std::chrono::milliseconds timeout) const {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    bool all = true;
+    for (const auto& w : impl_->workers)
+      if (w->polling() && w->generation() < generation) all = false;
+    if (all) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+}
+
+void Dataplane::service() {
+  Impl& d = *impl_;
+  for (size_t i = 0; i < d.ports.size(); ++i) {
+    rte_eth_link link{};
+    if (rte_eth_link_get_nowait(d.ports[i].port_id, &link) != 0) continue;
+    bool up = link.link_status == RTE_ETH_LINK_UP;
+    if (up != d.link_up[i]) {
+      d.link_up[i] = up;
+      log_link_state(d.ports[i].port_id);
+    }
+  }
+}
+
+std::string Dataplane::format_counters() const {
+  const Impl& d = *impl_;
+  Totals t = d.totals();
+  std::string out = "counters: generation=" + std::to_string(generation());
+  // Every total on one line of name=value pairs: easy to grep, and drop reasons that stayed
+  // at zero are shown too, so a script can tell "zero" from "not counted".
+  for_each_total(t, [&out](const char* name, uint64_t value) {
+    out += ' ';
+    out += name;
+    out += '=';
+    out += std::to_string(value);
+  });
+  out += '\n';
+  char line[256];
+  for (const PortPlan& p : d.ports) {
+    PortTotals pt = p.port_id < t.port.size() ? t.port[p.port_id] : PortTotals{};
+    std::snprintf(line, sizeof(line),
+                  "  port %u %s: rx=%" PRIu64 " rx_bytes=%" PRIu64 " tx=%" PRIu64
+                  " tx_bytes=%" PRIu64 " tx_full=%" PRIu64 " flooded=%" PRIu64 "\n",
+                  p.port_id, p.name.c_str(), pt.rx_packets, pt.rx_bytes, pt.tx_packets, pt.tx_bytes,
+                  pt.tx_full, pt.flooded);
+    out += line;
+  }
+  for (const auto& w : d.workers) {
+    std::snprintf(line, sizeof(line), "  worker %u lcore %u: generation=%" PRIu64 " loops=%" PRIu64,
+                  w->index(), w->lcore(), w->generation(), w->counters().loops.get());
+    out += line;
+    // The MAC table belongs to the worker: read it only once the worker has stopped.
+    if (!w->polling()) out += " mac_entries=" + std::to_string(w->mac_entries());
+    out += '\n';
+  }
+  return out;
+}
+
+void Dataplane::stop() {
+  Impl& d = *impl_;
+  if (d.stopped) return;
+  d.stopped = true;
+  for (auto& w : d.workers) w->request_stop();
+  for (size_t i = 0; i < d.workers.size(); ++i) {
+    if (i < d.launched.size() && d.launched[i]) rte_eal_wait_lcore(d.workers[i]->lcore());
+    if (d.publisher) d.publisher->unregister_worker(d.workers[i]->index());
+  }
+  for (uint16_t port : d.ports_to_close) rte_eth_dev_stop(port);
+}
+
+Dataplane::~Dataplane() {
+  stop();
+  telemetry_detach();
+  Impl& d = *impl_;
+  d.workers.clear();
+  d.publisher.reset();  // frees the live generation
+  for (uint16_t port : d.ports_to_close) close_port(port);
+  rte_mempool_free(d.pool);
+  impl_.reset();
+  rte_eal_cleanup();
+}
+
+}  // namespace podwall

@@ -1,0 +1,103 @@
+#pragma once
+// The DPDK dataplane behind a DPDK-free facade: control/daemon (which must not see DPDK headers)
+// starts, feeds and stops the bridge through this class only.
+//
+// Life cycle, all on the main thread (EAL's main lcore, which is the control thread):
+//   1. Dataplane::init_eal(argc, argv)    rte_eal_init; returns how many arguments EAL consumed
+//   2. dataplane->start(config)            mempool, ports, workers; workers forward NOTHING yet
+//   3. dataplane->publish(tables)          generation 1 goes live; from now on traffic flows
+//   4. publish(...) again at any time      hot reload (issue 4): the old generation is freed
+//                                          after an RCU grace period
+//   5. destroy the object                  stops workers and ports, frees everything, and calls
+//                                          rte_eal_cleanup
+//
+// Threads: every method is for the control thread(s) only; none may be called from a worker.
+// publish() may block for a grace period (microseconds while workers poll) and is serialised
+// internally, so a directory watcher and a control socket may both call it.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace podwall {
+
+class PolicyTables;
+
+// What happens to established connections when a new generation is published.
+enum class EstablishedPolicy : uint8_t {
+  recheck,  // the next packet of every flow is classified again: revoking access cuts it
+  keep,     // flows approved by an older generation keep flowing
+};
+
+struct DataplaneConfig {
+  EstablishedPolicy established = EstablishedPolicy::recheck;
+  uint32_t conntrack_capacity = 1u << 20;  // flows per worker
+  bool pass_unknown_ethertypes = false;    // default: not ARP/IPv4/IPv6 (or VLAN of those) drops
+  uint32_t mtu = 9000;                     // wanted; each port gets the most it allows up to this
+  uint16_t rx_descriptors = 1024;
+  uint16_t tx_descriptors = 1024;
+  uint32_t mac_table_entries = 1u << 14;  // per worker, rounded up to a power of two
+  uint32_t mac_ageing_seconds = 300;
+};
+
+// The generation a worker last ran a burst with (0: none yet).
+struct WorkerState {
+  unsigned lcore = 0;
+  uint64_t generation = 0;
+};
+
+class Dataplane {
+ public:
+  // Main thread, once, first. Initialises EAL with argv (the part before "--"). On success
+  // returns the dataplane object and sets `consumed` to the number of arguments EAL used, so
+  // the caller parses argv + consumed as its own options (argv[consumed] is "--" or the
+  // first application option). On failure returns nullptr and a message in `error`.
+  static std::unique_ptr<Dataplane> init_eal(int argc, char** argv, int& consumed,
+                                             std::string& error);
+
+  ~Dataplane();  // stop(), free ports, mempool, generations, then rte_eal_cleanup()
+  Dataplane(const Dataplane&) = delete;
+  Dataplane& operator=(const Dataplane&) = delete;
+
+  // Control thread, once. Sets up the mempool and every port EAL probed, starts one worker on
+  // each worker lcore. Workers drop everything (counted as `not_ready`) until the first
+  // publish(). Returns false with a message when the environment does not allow it.
+  bool start(const DataplaneConfig& config, std::string& error);
+
+  // Control thread, any time after start(). Stamps the tables with the next generation number,
+  // makes them visible to every worker (release store), waits for an RCU grace period and frees
+  // the previous generation. Returns the new generation. Blocks for the grace period; never
+  // call it from a worker.
+  uint64_t publish(std::unique_ptr<PolicyTables> tables);
+
+  // The generation most recently published (0: none).
+  uint64_t generation() const;
+
+  // The generation each worker last ran, read racily but tear-free (atomics).
+  std::vector<WorkerState> workers() const;
+
+  // Control thread. Returns true once every running worker has run a burst with `generation`
+  // or a later one; false when `timeout` passes first.
+  bool wait_until_all_workers_run(uint64_t generation, std::chrono::milliseconds timeout) const;
+
+  // Control thread, about once a second: housekeeping that is not per packet (logs link state
+  // changes). Never blocks.
+  void service();
+
+  // Counters as human-readable text (what the daemon prints periodically and at exit).
+  std::string format_counters() const;
+
+  // Control thread. Stops the workers (they go offline for RCU) and the ports. Idempotent; the
+  // destructor calls it.
+  void stop();
+
+  struct Impl;
+
+ private:
+  explicit Dataplane(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace podwall

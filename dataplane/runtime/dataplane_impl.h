@@ -1,0 +1,36 @@
+#pragma once
+// The state behind the Dataplane facade. Internal to dataplane/runtime (telemetry reads it).
+
+#include <rte_mempool.h>
+
+#include <memory>
+#include <vector>
+
+#include "dataplane/runtime/dataplane.h"
+#include "dataplane/runtime/ports.h"
+#include "dataplane/runtime/publisher.h"
+#include "dataplane/runtime/stats.h"
+#include "dataplane/runtime/worker.h"
+
+namespace podwall {
+
+struct Dataplane::Impl {
+  DataplaneConfig config;
+  bool started = false;
+  bool stopped = false;
+  rte_mempool* pool = nullptr;
+  std::vector<PortPlan> ports;           // started ports, ascending id; fixed after start()
+  std::vector<uint16_t> ports_to_close;  // configured (maybe not started) ports
+  std::vector<bool> link_up;             // by index into ports; control thread only
+  std::unique_ptr<Publisher> publisher;
+  std::vector<std::unique_ptr<Worker>> workers;  // fixed after start()
+  std::vector<bool> launched;
+
+  Totals totals() const {
+    Totals t;
+    for (const auto& w : workers) accumulate(w->counters(), t);
+    return t;
+  }
+};
+
+}  // namespace podwall

@@ -1,0 +1,104 @@
+#pragma once
+// One poll-mode worker: the per-packet path.
+//
+//   rx burst -> (multi-segment? drop) -> packet filter: parse, fragments, conntrack, policy
+//            -> bridge: learn source MAC, look up destination (known: one port; unknown,
+//               broadcast, multicast: every other port; never back out of the ingress port)
+//            -> tx buffer per port -> tx burst per port (refused frames freed, tx_full)
+//
+// The filter runs before learning so that a frame the policy drops (or cannot parse) never
+// moves a MAC table entry: a pod cannot pull a victim's replies to its own port by sending
+// denied traffic from the victim's MAC.
+//
+// Threads: constructed and destroyed by the control thread; run() executes on the worker's
+// lcore; request_stop() and the accessors are for any other thread. The loop never allocates,
+// locks, throws or logs per packet.
+
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "dataplane/runtime/counters.h"
+#include "dataplane/runtime/dataplane.h"
+#include "dataplane/runtime/mac_table.h"
+#include "dataplane/runtime/mempool.h"
+#include "dataplane/runtime/packet_filter.h"
+#include "dataplane/runtime/publisher.h"
+
+namespace podwall {
+
+// A (port, queue) pair a worker polls.
+struct RxQueue {
+  uint16_t port;
+  uint16_t queue;
+};
+
+struct WorkerSetup {
+  unsigned index = 0;  // RCU reader id, 0..workers-1
+  unsigned lcore = 0;
+  std::vector<RxQueue> rx;      // what it polls
+  std::vector<uint16_t> ports;  // every port of the bridge (flood targets), ascending
+  uint16_t max_port_id = 0;     // ports[] values are < max_port_id + 1
+  uint16_t tx_queue = 0;        // its own tx queue on every port
+  rte_mempool* pool = nullptr;  // for flood copies
+  Publisher* publisher = nullptr;
+};
+
+class Worker {
+ public:
+  Worker(const WorkerSetup& setup, const DataplaneConfig& config);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // Worker lcore only (rte_eal_remote_launch). Polls until request_stop(). Returns 0.
+  int run();
+  static int launch_entry(void* self) { return static_cast<Worker*>(self)->run(); }
+
+  // Any thread.
+  void request_stop() { running_.store(false, std::memory_order_release); }
+  unsigned lcore() const { return setup_.lcore; }
+  unsigned index() const { return setup_.index; }
+  // The generation of the last burst this worker ran (0 before the first publish), and
+  // whether it is still polling.
+  uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
+  bool polling() const { return polling_.load(std::memory_order_acquire); }
+  const RuntimeCounters& counters() const { return counters_; }
+
+  // Control thread, after run() has returned: live MAC entries, for the final report.
+  uint32_t mac_entries() const;
+
+ private:
+  struct TxBuffer {
+    uint16_t count = 0;
+    rte_mbuf* frames[kBurst];
+  };
+
+  void handle_burst(uint16_t in_port, rte_mbuf** frames, uint16_t n, const PolicyTables* tables,
+                    uint64_t now_tsc, uint64_t now_ns);
+  void forward(uint16_t in_port, rte_mbuf* frame, uint64_t now_tsc);
+  uint64_t tsc_to_ns(uint64_t tsc) const {
+    return uint64_t((static_cast<unsigned __int128>(tsc) * ns_per_tick_q32_) >> 32);
+  }
+  void enqueue(uint16_t port, rte_mbuf* frame);
+  void flush(uint16_t port);
+  void flush_all();
+  void drop(rte_mbuf* frame, RuntimeDrop reason);
+
+  WorkerSetup setup_;
+  RuntimeCounters counters_;
+  MacTable macs_;
+  PacketFilter filter_;
+  std::vector<TxBuffer> tx_;  // by port id
+  std::atomic<bool> running_{true};
+  std::atomic<bool> polling_{false};
+  std::atomic<uint64_t> generation_{0};
+  uint64_t tsc_hz_ = 0;
+  uint64_t ns_per_tick_q32_ = 0;  // nanoseconds per TSC tick, 32.32 fixed point
+};
+
+}  // namespace podwall
