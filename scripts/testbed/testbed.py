@@ -40,9 +40,9 @@ def on_signal(signum, _frame):
 
 
 def install_signals() -> None:
-    # SIGTERM (meson's timeout, kill) and SIGHUP end the run the way Ctrl-C does: through the
-    # finally blocks that tear the testbed down.
-    for s in (signal.SIGTERM, signal.SIGHUP):
+    # Ctrl-C, SIGTERM (meson's timeout, kill) and SIGHUP all end the run through the finally
+    # blocks that tear the testbed down (SIGINT too: a background job starts with it ignored).
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(s, on_signal)
 
 

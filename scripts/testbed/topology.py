@@ -165,20 +165,21 @@ class Testbed:
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.work))
         for src in list(self.scenario.manifest_files()) + list(extra):
             shutil.copyfile(src, staging / src.name)
-        for att in self.attachments:
-            ep = att.endpoint
-            if ep.kind != "pod":
-                continue
+        placed = {att.endpoint.key: att for att in self.attachments}
+        for key, ep in self.scenario.pods.items():
             pod = copy.deepcopy(ep.manifest)
-            status = pod.setdefault("status", {})
-            status["phase"] = "Running"
-            status["podIP"] = ep.addresses[0]
-            status["podIPs"] = [{"ip": a} for a in ep.addresses]
-            ns, name = ep.key.split("/", 1)
-            fname = f"pod-{ns}-{name}.yaml"
-            (staging / fname).write_text(
-                f"# written by the testbed: {att.ns}, interface {att.pod_if}\n"
-                + yaml.safe_dump(pod, sort_keys=False))
+            att = placed.get(key)
+            if att is not None:
+                status = pod.setdefault("status", {})
+                status["phase"] = "Running"
+                status["podIP"] = ep.addresses[0]
+                status["podIPs"] = [{"ip": a} for a in ep.addresses]
+                note = f"# written by the testbed: {att.ns}, interface {att.pod_if}\n"
+            else:
+                note = "# written by the testbed: no address yet, so not on the wire\n"
+            ns, name = key.split("/", 1)
+            (staging / f"pod-{ns}-{name}.yaml").write_text(
+                note + yaml.safe_dump(pod, sort_keys=False))
         for f in sorted(staging.iterdir()):
             os.replace(f, target / f.name)
         staging.rmdir()

@@ -236,7 +236,7 @@ def main() -> int:
     args = ap.parse_args()
     if args.case in ("scenario", "stand-in") and not args.dir:
         ap.error("which scenario folder?")
-    for s in (signal.SIGTERM, signal.SIGHUP):
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(s, on_signal)
     try:
         if os.geteuid() == 0:
