@@ -157,6 +157,10 @@ class Walker {
 
 }  // namespace
 
+DirectoryListing list_manifest_files(const std::string& dir) {
+  return Walker(dir).run();
+}
+
 bool is_ignored_name(const std::string& name) {
   if (name.empty() || name[0] == '.') return true;  // hidden, .#lock, ..data, .swp of vim
   if (name == "4913") return true;

@@ -108,8 +108,11 @@ void read_status(DiagnosticSink& sink, const Field& object, Pod& pod) {
   if (primary) {
     bool among = listed.empty();
     for (const auto& entry : listed) among = among || entry.first == *primary;
-    if (!among) report_error(sink, pod_ip, "must be one of the addresses in status.podIPs");
-    add_address(sink, pod_ip, *primary, pod);
+    if (among) {
+      add_address(sink, pod_ip, *primary, pod);
+    } else {
+      report_error(sink, pod_ip, "must be one of the addresses in status.podIPs");
+    }
   }
   for (const auto& [address, field] : listed) add_address(sink, field, address, pod);
   // Addresses of finished pods are free for reuse, and a kubectl dump often holds a completed

@@ -72,12 +72,13 @@ bool is_blank(char c) {
 // brackets inside them do not count.
 class NestingScanner {
  public:
-  explicit NestingScanner(int limit) : limit_(limit) {}
+  NestingScanner(int depth_limit, size_t node_limit)
+      : limit_(depth_limit), node_limit_(node_limit) {}
 
-  NestingEstimate run(std::string_view text) {
+  TextShape run(std::string_view text) {
     size_t start = 0;
     int line_no = 0;
-    while (start <= text.size() && result_.depth <= limit_) {
+    while (start <= text.size() && result_.depth <= limit_ && result_.nodes <= node_limit_) {
       size_t end = text.find('\n', start);
       if (end == std::string_view::npos) end = text.size();
       std::string_view line = text.substr(start, end - start);
@@ -111,14 +112,26 @@ class NestingScanner {
                     (line.substr(0, 3) == "---" || line.substr(0, 3) == "...") &&
                     (line.size() == 3 || is_blank(line[3]));
       if (marker) {
+        ++result_.nodes;
         block_.clear();
+        line_indent_ = 0;
+        line_level_open_ = false;
         i = 3;
       } else {
         while (!block_.empty() && block_.back() > int(indent)) block_.pop_back();
-        if (block_.empty() || block_.back() < int(indent)) push_block(int(indent), line_no);
+        line_indent_ = int(indent);
+        line_level_open_ = !block_.empty() && block_.back() == int(indent);
       }
     }
     scan_tokens(line, i, line_no);
+  }
+
+  // A line opens a block collection only when it holds a key or an entry indicator; a line that
+  // is just a flow collection or a scalar must not count as a level of its own.
+  void open_line_level(int line_no) {
+    if (line_level_open_) return;
+    line_level_open_ = true;
+    if (block_.empty() || block_.back() < line_indent_) push_block(line_indent_, line_no);
   }
 
   void push_block(int column, int line_no) {
@@ -152,11 +165,18 @@ class NestingScanner {
                          line[i - 1] == '{' || line[i - 1] == ',';
       if (c == '#' && (i == 0 || is_blank(line[i - 1]))) return;
       if (in_plain) {
-        if (c == ':' && (i + 1 == line.size() || is_blank(line[i + 1]))) in_plain = false;
+        if (c == ':' && (i + 1 == line.size() || is_blank(line[i + 1]))) {
+          in_plain = false;
+          ++result_.nodes;
+          open_line_level(line_no);
+        }
         continue;
       }
       if (flow_ > 0) {
-        if (c == '[' || c == '{') {
+        if (c == ',' || (c == ':' && i > 0 && (line[i - 1] == '"' || line[i - 1] == '\''))) {
+          ++result_.nodes;
+        } else if (c == '[' || c == '{') {
+          ++result_.nodes;
           ++flow_;
           reached(depth(), line_no, i);
           if (result_.depth > limit_) return;
@@ -167,10 +187,16 @@ class NestingScanner {
         }
         continue;
       }
+      if (c == ':' && (i + 1 == line.size() || is_blank(line[i + 1]))) {
+        ++result_.nodes;
+        open_line_level(line_no);
+        continue;
+      }
       if (!token_start || is_blank(c)) continue;
       switch (c) {
         case '[':
         case '{':
+          ++result_.nodes;
           ++flow_;
           reached(depth(), line_no, i);
           if (result_.depth > limit_) return;
@@ -181,9 +207,10 @@ class NestingScanner {
           break;
         case '-':
         case '?':
-        case ':':
           if (i + 1 == line.size() || is_blank(line[i + 1])) {
-            if (c != ':') nest_entry(line, i, line_no);
+            ++result_.nodes;
+            open_line_level(line_no);
+            nest_entry(line, i, line_no);
           } else {
             in_plain = true;
           }
@@ -226,17 +253,20 @@ class NestingScanner {
   }
 
   int limit_;
+  size_t node_limit_;
   std::vector<int> block_;
   int flow_ = 0;
   Quote quote_ = Quote::none;
   int block_scalar_indent_ = -1;
-  NestingEstimate result_;
+  int line_indent_ = 0;
+  bool line_level_open_ = false;
+  TextShape result_;
 };
 
 }  // namespace
 
-NestingEstimate estimate_nesting(std::string_view text, int limit) {
-  return NestingScanner(limit).run(text);
+TextShape estimate_shape(std::string_view text, int depth_limit, size_t node_limit) {
+  return NestingScanner(depth_limit, node_limit).run(text);
 }
 
 bool check_manifest_text(DiagnosticSink& sink, std::string_view text) {
@@ -247,11 +277,17 @@ bool check_manifest_text(DiagnosticSink& sink, std::string_view text) {
     return false;
   }
   if (!check_encoding(sink, text)) return false;
-  NestingEstimate nesting = estimate_nesting(text, max_nesting_depth);
-  if (nesting.depth > max_nesting_depth) {
-    sink.error(nesting.line, nesting.column, "",
+  TextShape shape = estimate_shape(text, max_nesting_depth, max_nodes_per_file);
+  if (shape.depth > max_nesting_depth) {
+    sink.error(shape.line, shape.column, "",
                "collections nested deeper than " + std::to_string(max_nesting_depth) +
                    " levels; the limit is " + std::to_string(max_nesting_depth));
+    return false;
+  }
+  if (shape.nodes > max_nodes_per_file) {
+    sink.error(1, 1, "",
+               "more than " + std::to_string(max_nodes_per_file) +
+                   " YAML nodes in this file; the limit is " + std::to_string(max_nodes_per_file));
     return false;
   }
   return true;

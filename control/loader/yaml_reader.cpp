@@ -5,6 +5,12 @@
 namespace podwall {
 namespace {
 
+// yaml-cpp has no merge keys; the structure check reports them, and readers skip them so a
+// `<<` entry does not also turn up as a bogus label or field.
+bool is_merge_key(const YAML::Node& key) {
+  return key.IsScalar() && key.Scalar() == "<<" && key.Tag() == "?";
+}
+
 bool is_identifier(std::string_view key) {
   if (key.empty()) return false;
   for (char c : key) {
@@ -60,7 +66,7 @@ Field Field::child(std::string_view key) const {
   out.mark = mark;
   if (!is_map()) return out;
   for (auto it = node.begin(); it != node.end(); ++it) {
-    if (it->first.IsScalar() && it->first.Scalar() == key) {
+    if (it->first.IsScalar() && it->first.Scalar() == key && !is_merge_key(it->first)) {
       out.node = it->second;
       out.mark = value_mark(it->second, it->first.Mark());
       return out;
@@ -73,6 +79,7 @@ std::vector<std::pair<Field, Field>> Field::entries() const {
   std::vector<std::pair<Field, Field>> out;
   if (!is_map()) return out;
   for (auto it = node.begin(); it != node.end(); ++it) {
+    if (is_merge_key(it->first)) continue;
     std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string("?");
     Field k;
     k.node = it->first;
