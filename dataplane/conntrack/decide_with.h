@@ -21,6 +21,8 @@ namespace podwall {
 
 namespace firewall_detail {
 
+inline constexpr uint32_t kFullTableReclaim = 8;
+
 // The steps that never consult the policy (firewall_steps.cpp).
 Decision judge_non_ip(const ParsedPacket& packet, const FirewallConfig& config,
                       WorkerCounters& counters) noexcept;
@@ -97,7 +99,10 @@ Decision judge_flow(const ParsedPacket& packet, const Tables& tables, uint64_t g
     ++counters.flows_denied;
     return Decision::drop(DropReason::policy_denied);
   }
-  // Full: the new flow is refused, never let through untracked; existing flows are untouched.
+  // At capacity, dead entries the sweep has not reached yet would refuse live traffic: look at
+  // a few more of them first (bounded, so a SYN flood against a full table stays cheap).
+  if (flows.full()) flows.expire(now_ns, kFullTableReclaim);
+  // Still full: the new flow is refused, never let through untracked; existing flows go on.
   entry = flows.insert(key);
   if (entry == nullptr) return Decision::drop(DropReason::conntrack_full);
   start_flow(*entry, packet, src_is_lo, generation, now_ns, flows.timeouts());

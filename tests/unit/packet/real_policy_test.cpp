@@ -1,0 +1,108 @@
+// decide() as the workers call it: the real compiler's tables and the real classify().
+
+#include <gtest/gtest.h>
+
+#include "control/compiler/compiler.h"
+#include "dataplane/conntrack/firewall.h"
+#include "dataplane/policy/tables.h"
+#include "tests/unit/packet/firewall_fixture.h"
+
+namespace podwall {
+namespace {
+
+using namespace tcp_flag;
+using test::Bytes;
+using test::FrameBuilder;
+using test::ip;
+using test::tcp4;
+
+const IpAddress kClient = ip("198.18.2.10");
+const IpAddress kWeb = ip("198.18.2.20");
+const IpAddress kRogue = ip("198.18.2.30");
+
+Pod pod(const char* name, const char* app, const IpAddress& address) {
+  Pod p;
+  p.namespace_name = "shop";
+  p.name = name;
+  p.labels = {{"app", app}};
+  p.ports = {ContainerPort{"http", 80, Protocol::tcp}};
+  p.addresses = {address};
+  return p;
+}
+
+// web accepts TCP `port` from app=client only.
+std::unique_ptr<PolicyTables> tables_allowing_client_on(uint16_t port, uint64_t generation) {
+  Cluster cluster;
+  cluster.namespaces = {Namespace{"shop", {{"kubernetes.io/metadata.name", "shop"}}, {}}};
+  cluster.pods = {pod("client", "client", kClient), pod("rogue", "rogue", kRogue),
+                  pod("web", "web", kWeb)};
+  NetworkPolicy policy;
+  policy.namespace_name = "shop";
+  policy.name = "web-from-client";
+  policy.pod_selector.match_labels = {{"app", "web"}};
+  policy.isolates_ingress = true;
+  PolicyPeer peer;
+  peer.pod_selector = LabelSelector{{{"app", "client"}}, {}};
+  PolicyPort ports;
+  ports.port = port;
+  PolicyRule rule;
+  rule.peers = {peer};
+  rule.ports = {ports};
+  policy.ingress = {rule};
+  cluster.policies = {policy};
+  auto tables = compile_policy(cluster);
+  tables->generation = generation;
+  return tables;
+}
+
+class RealPolicy : public ::testing::Test {
+ protected:
+  Decision send(const Bytes& frame) {
+    ParsedPacket scratch;
+    const PolicyTables* t = live.get();
+    return decide_frame(frame.data(), uint32_t(frame.size()), scratch, t, t ? t->generation : 0,
+                        flows, fragments, now, config, counters);
+  }
+
+  std::unique_ptr<PolicyTables> live = tables_allowing_client_on(80, 1);
+  FlowTable flows{256};
+  FragmentTracker fragments{64};
+  WorkerCounters counters;
+  FirewallConfig config;
+  uint64_t now = 5 * kNsPerSecond;
+};
+
+TEST_F(RealPolicy, ClientReachesWebRogueDoesNot) {
+  EXPECT_TRUE(send(tcp4(kClient, kWeb, 40000, 80, syn)).passed());
+  EXPECT_TRUE(send(tcp4(kWeb, kClient, 80, 40000, syn | ack)).passed());
+  EXPECT_EQ(send(tcp4(kRogue, kWeb, 40000, 80, syn)).reason, DropReason::policy_denied);
+  EXPECT_EQ(send(tcp4(kClient, kWeb, 40001, 8080, syn)).reason, DropReason::policy_denied);
+  // web is not isolated for egress and client not for ingress: web may open to client.
+  EXPECT_TRUE(send(tcp4(kWeb, kClient, 50000, 9000, syn)).passed());
+  EXPECT_EQ(counters.flows_allowed, 2u);
+  EXPECT_EQ(counters.flows_denied, 2u);
+}
+
+TEST_F(RealPolicy, PolicyChangeCutsEstablishedFlowsUnderRecheck) {
+  ASSERT_TRUE(send(tcp4(kClient, kWeb, 40000, 80, syn)).passed());
+  ASSERT_TRUE(send(tcp4(kWeb, kClient, 80, 40000, syn | ack)).passed());
+  live = tables_allowing_client_on(8080, 2);
+  EXPECT_EQ(send(tcp4(kClient, kWeb, 40000, 80, ack)).reason, DropReason::policy_revoked);
+  EXPECT_TRUE(send(tcp4(kClient, kWeb, 40001, 8080, syn)).passed());
+}
+
+TEST_F(RealPolicy, PolicyChangeKeepsEstablishedFlowsUnderKeep) {
+  config.established = EstablishedMode::keep;
+  ASSERT_TRUE(send(tcp4(kClient, kWeb, 40000, 80, syn)).passed());
+  live = tables_allowing_client_on(8080, 2);
+  EXPECT_TRUE(send(tcp4(kWeb, kClient, 80, 40000, syn | ack)).passed());
+  EXPECT_EQ(send(tcp4(kClient, kWeb, 40002, 80, syn)).reason, DropReason::policy_denied);
+}
+
+TEST_F(RealPolicy, FailClosedWithoutTables) {
+  live.reset();
+  EXPECT_EQ(send(tcp4(kClient, kWeb, 40000, 80, syn)).reason, DropReason::tables_not_ready);
+}
+
+}  // namespace
+}  // namespace podwall
