@@ -23,7 +23,8 @@ READY_SECONDS = 90
 STOP_SECONDS = 20
 
 
-def vdev_args(port_type: str, ports: list[str]) -> list[str]:
+def vdev_args(port_type: str, ports: list[str], extra: str = "") -> list[str]:
+    """--vdev options for the ports; `extra` ("key=value,...") is appended to each."""
     out = []
     for i, dev in enumerate(ports):
         if port_type == "af_packet":
@@ -34,6 +35,8 @@ def vdev_args(port_type: str, ports: list[str]) -> list[str]:
             out += ["--vdev", f"net_tap{i},iface={dev}"]
         else:
             raise ValueError(f"no DPDK port type {port_type}")
+        if extra:
+            out[-1] += "," + extra
     return out
 
 
@@ -106,7 +109,7 @@ class Podwall:
 
     def __init__(self, binary: Path, run: names.Run, port_type: str, ports: list[str],
                  manifest_dir: Path, log_path: Path, established: str | None = None,
-                 lcores: str = "0,1", extra_args: list[str] = ()):
+                 lcores: str = "0,1", extra_args: list[str] = (), port_args: str = ""):
         self.binary = Path(binary)
         self.run = run
         self.port_type = port_type
@@ -116,12 +119,13 @@ class Podwall:
         self.established = established
         self.lcores = lcores
         self.extra_args = list(extra_args)
+        self.port_args = port_args
         self.proc: Process | None = None
         self.ready_seconds: float | None = None
 
     def command(self) -> list[str]:
         cmd = [str(self.binary), "-l", self.lcores] + EAL_BASE + \
-              ["--file-prefix", self.run.dpdk_prefix] + vdev_args(self.port_type, self.ports)
+              ["--file-prefix", self.run.dpdk_prefix] + vdev_args(self.port_type, self.ports, self.port_args)
         cmd += ["--", "--manifests", str(self.manifest_dir)]
         if self.established:
             cmd.append(f"--established={self.established}")
@@ -148,7 +152,7 @@ class Testpmd(Podwall):
         if len(self.ports) != 2:
             raise FabricError("the testpmd stand-in joins exactly two ports")
         return ([str(self.binary), "-l", self.lcores] + EAL_BASE +
-                ["--file-prefix", self.run.dpdk_prefix] + vdev_args(self.port_type, self.ports) +
+                ["--file-prefix", self.run.dpdk_prefix] + vdev_args(self.port_type, self.ports, self.port_args) +
                 ["--", "--forward-mode=io", "--auto-start"])
 
     def start(self, seconds: float = READY_SECONDS) -> float:

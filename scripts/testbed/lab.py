@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +28,10 @@ class Options:
     podwallctl: Path | None = None
     testpmd: str = "dpdk-testpmd"
     established: str | None = None
+    port_args: str = ""              # appended to every --vdev (e.g. "framesz=4096")
+    daemon_args: list[str] = field(default_factory=list)  # after podwall's "--"
     timeout: float = 1.5
+    jobs: int = 4                    # probes in flight at once (a denied one waits out its timeout)
     sctp: bool = True
     log_dir: Path | None = None
     keep_logs: bool = False
@@ -135,9 +139,11 @@ def make_fabric(opts: Options, run: names.Run, bed: Testbed, log_path: Path):
         return fabric.Bridge()
     if opts.fabric == "testpmd":
         return fabric.Testpmd(Path(shutil.which(opts.testpmd) or opts.testpmd), run,
-                              opts.port_type, bed.ports(), bed.manifest_dir, log_path)
+                              opts.port_type, bed.ports(), bed.manifest_dir, log_path,
+                              port_args=opts.port_args)
     return fabric.Podwall(opts.podwall, run, opts.port_type, bed.ports(), bed.manifest_dir,
-                          log_path, established=opts.established)
+                          log_path, established=opts.established, port_args=opts.port_args,
+                          extra_args=opts.daemon_args)
 
 
 def run_scenario(path: Path, opts: Options, printer: Printer | None = None) -> Result:
@@ -167,16 +173,22 @@ def run_scenario(path: Path, opts: Options, printer: Printer | None = None) -> R
         if stand_in:
             note += " (stand-in: expecting every flow to connect)"
         printer.header(res, scenario, note)
+        rows = []
         for flow, ev in zip(scenario.flows, evals):
-            row = Row(flow, "allow" if stand_in else flow.expected, eval_verdict=ev)
             if flow.proto == "sctp" and not opts.sctp and not flow.skip:
                 flow.skip = "SCTP disabled"
-            if not flow.skip:
-                got = bed.probe(flow, opts.timeout)
-                row.observed, row.detail, row.ms = got["observed"], got.get("detail", ""), \
-                    got.get("ms", 0.0)
-            res.rows.append(row)
-            printer.row(row)
+            rows.append(Row(flow, "allow" if stand_in else flow.expected, eval_verdict=ev))
+        # Probes run a few at a time; rows print in flows.tsv order as their results come in.
+        with ThreadPoolExecutor(max_workers=max(1, opts.jobs)) as pool:
+            futures = [None if r.flow.skip else pool.submit(bed.probe, r.flow, opts.timeout)
+                       for r in rows]
+            for row, fut in zip(rows, futures):
+                if fut is not None:
+                    got = fut.result()
+                    row.observed, row.detail = got["observed"], got.get("detail", "")
+                    row.ms = got.get("ms", 0.0)
+                res.rows.append(row)
+                printer.row(row)
     except Exception as e:  # noqa: BLE001 - reported, then everything is torn down
         res.error = f"{e.__class__.__name__}: {e}"
     finally:

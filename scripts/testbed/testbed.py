@@ -82,15 +82,21 @@ def add_common(ap: argparse.ArgumentParser) -> None:
                     default=default_binary("build/control/cli/podwallctl"))
     ap.add_argument("--established", choices=("recheck", "keep"))
     ap.add_argument("--timeout", type=float, default=1.5, help="seconds per probe")
+    ap.add_argument("--jobs", type=int, default=4, help="probes in flight at once")
     ap.add_argument("--no-sctp", action="store_true")
     ap.add_argument("--log-dir", type=Path)
+    ap.add_argument("--port-args", default="",
+                    help="appended to every --vdev, e.g. framesz=4096 (af_packet)")
+    ap.add_argument("--daemon-arg", action="append", default=[],
+                    help="one more podwall option after '--' (repeatable)")
 
 
 def options(args) -> lab.Options:
     return lab.Options(fabric=args.fabric, port_type=args.port_type, podwall=args.podwall,
                        podwallctl=args.podwallctl, established=args.established,
                        timeout=args.timeout, sctp=not args.no_sctp, log_dir=args.log_dir,
-                       color=sys.stdout.isatty())
+                       color=sys.stdout.isatty(), port_args=args.port_args, jobs=args.jobs,
+                       daemon_args=args.daemon_arg)
 
 
 def cmd_lab(args) -> int:
@@ -123,12 +129,15 @@ def cmd_up(args) -> int:
                 if args.fabric == "podwall" and args.podwall and args.podwall.exists() \
                         and args.start:
                     dp = fabric.Podwall(args.podwall, run, port_type, bed.ports(), manifests,
-                                        bed.work / "podwall.log", established=args.established)
+                                        bed.work / "podwall.log", established=args.established,
+                                        port_args=args.port_args, extra_args=args.daemon_arg)
                     print(f"starting: {' '.join(dp.command())}")
                     dp.start()
                 else:
                     cmd = fabric.Podwall(args.podwall or "podwall", run, port_type, bed.ports(),
-                                         manifests, Path("/dev/null")).command()
+                                         manifests, Path("/dev/null"), established=args.established,
+                                         port_args=args.port_args,
+                                         extra_args=args.daemon_arg).command()
                     print("run podwall as:\n  " + " ".join(cmd))
             bed.attach_taps(seconds=args.hold_seconds if port_type == "tap" else 30)
             bed.start_servers(sctp=not args.no_sctp)

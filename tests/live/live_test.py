@@ -209,6 +209,9 @@ def case_established(args) -> int:
         failures += "MISMATCH" in line
         failures += run_flows(bed, after, printer, args.timeout)
         held.close()
+    except Exception as e:  # noqa: BLE001 - reported with the daemon's log, then torn down
+        print(f"\n  ERROR: {e.__class__.__name__}: {e}", flush=True)
+        failures += 1
     finally:
         status = dp.stop() if dp else None
         bed.teardown()
