@@ -207,7 +207,7 @@ void Dataplane::stop() {
     if (i < d.launched.size() && d.launched[i]) rte_eal_wait_lcore(d.workers[i]->lcore());
     if (d.publisher) d.publisher->unregister_worker(d.workers[i]->index());
   }
-  for (uint16_t port : d.ports_to_close) rte_eth_dev_stop(port);
+  for (uint16_t port : d.ports_to_close) stop_port(port);
 }
 
 Dataplane::~Dataplane() {

@@ -97,7 +97,6 @@ bool start_port(PortPlan& plan, rte_mempool* pool, std::string& error) {
          "promiscuous %s\n",
          plan.name.c_str(), port, plan.driver.c_str(), plan.queues, plan.rx_descriptors,
          plan.tx_descriptors, plan.mtu, rte_eth_promiscuous_get(port) == 1 ? "on" : "off");
-  log_link_state(port);
   return true;
 }
 
@@ -116,11 +115,12 @@ bool log_link_state(uint16_t port_id) {
   return link.link_status == RTE_ETH_LINK_UP;
 }
 
-void close_port(uint16_t port_id) {
+void stop_port(uint16_t port_id) {
   int rc = rte_eth_dev_stop(port_id);
-  if (rc != 0) {
-    PW_LOG(port, DEBUG, "port %u: stop: %s\n", port_id, errno_text(rc).c_str());
-  }
+  if (rc != 0) PW_LOG(port, WARNING, "port %u: stop: %s\n", port_id, errno_text(rc).c_str());
+}
+
+void close_port(uint16_t port_id) {
   rte_eth_dev_close(port_id);
 }
 

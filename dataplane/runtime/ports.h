@@ -37,7 +37,9 @@ bool start_port(PortPlan& plan, rte_mempool* pool, std::string& error);
 // Logs the link state of the port; returns true if the link is up.
 bool log_link_state(uint16_t port_id);
 
-// Stops and closes the port. Safe on a port that failed to start.
+// Stops the port (no more rx/tx); its queues keep their mbufs until close_port().
+void stop_port(uint16_t port_id);
+// Releases the port and the mbufs its queues hold. After stop_port(), before the mempool goes.
 void close_port(uint16_t port_id);
 
 }  // namespace podwall
