@@ -87,6 +87,7 @@ bool Dataplane::start(const DataplaneConfig& config, std::string& error) {
   for (PortPlan& plan : d.ports) {
     d.ports_to_close.push_back(plan.port_id);
     if (!start_port(plan, d.pool, error)) return false;
+    d.ports_started.push_back(plan.port_id);
     d.link_up.push_back(log_link_state(plan.port_id));
   }
 
@@ -207,7 +208,7 @@ void Dataplane::stop() {
     if (i < d.launched.size() && d.launched[i]) rte_eal_wait_lcore(d.workers[i]->lcore());
     if (d.publisher) d.publisher->unregister_worker(d.workers[i]->index());
   }
-  for (uint16_t port : d.ports_to_close) stop_port(port);
+  for (uint16_t port : d.ports_started) stop_port(port);
 }
 
 Dataplane::~Dataplane() {

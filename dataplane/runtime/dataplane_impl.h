@@ -21,6 +21,7 @@ struct Dataplane::Impl {
   rte_mempool* pool = nullptr;
   std::vector<PortPlan> ports;           // started ports, ascending id; fixed after start()
   std::vector<uint16_t> ports_to_close;  // configured (maybe not started) ports
+  std::vector<uint16_t> ports_started;   // to stop before closing
   std::vector<bool> link_up;             // by index into ports; control thread only
   std::unique_ptr<Publisher> publisher;
   std::vector<std::unique_ptr<Worker>> workers;  // fixed after start()

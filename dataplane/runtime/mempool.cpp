@@ -21,7 +21,9 @@ MempoolSize size_mempool(const std::vector<PortPlan>& ports, unsigned workers) {
   uint64_t rounded = std::bit_ceil(mbufs + 1) - 1;
   MempoolSize size;
   size.mbufs = uint32_t(std::min<uint64_t>(rounded, 1u << 22));
-  uint32_t room = RTE_PKTMBUF_HEADROOM + max_frame;
+  // Never below DPDK's default buffer: some PMDs size their rx copies by their own frame
+  // size rather than the MTU (net_af_packet needs ~2 KB whatever the MTU).
+  uint32_t room = std::max<uint32_t>(RTE_MBUF_DEFAULT_BUF_SIZE, RTE_PKTMBUF_HEADROOM + max_frame);
   room = (room + 63) & ~63u;
   size.data_room = uint16_t(std::min<uint32_t>(room, UINT16_MAX & ~63u));
   return size;
