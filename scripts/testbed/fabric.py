@@ -143,6 +143,9 @@ class Podwall:
     def log_tail(self, lines: int = 60) -> str:
         return self.proc.tail(lines) if self.proc else ""
 
+    def log_text(self) -> str:
+        return self.proc.text() if self.proc else ""
+
 
 class Testpmd(Podwall):
     """dpdk-testpmd forwarding port 0 <-> port 1: checks the plumbing of a port type."""
@@ -187,4 +190,7 @@ class Bridge:
         return 0
 
     def log_tail(self, lines: int = 60) -> str:
+        return ""
+
+    def log_text(self) -> str:
         return ""

@@ -3,6 +3,7 @@ tried for real, a table of expected against observed, everything torn down.
 """
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -129,6 +130,12 @@ class Printer:
         if res.ready_seconds is not None:
             line += f" (ready after {res.ready_seconds:.1f}s)"
         print(line, file=self.out)
+        judged = [r for r in res.rows if r.eval_verdict]
+        if judged:
+            differ = sum(1 for r in judged if r.eval_verdict != r.flow.expected)
+            verdict = (f"agrees with flows.tsv on all {len(judged)}" if not differ else
+                       f"disagrees with flows.tsv on {differ} of {len(judged)}")
+            print(f"  podwallctl eval {verdict}", file=self.out)
         if res.error:
             print(self._c(f"  ERROR: {res.error}", RED), file=self.out)
         print(file=self.out, flush=True)
@@ -169,6 +176,10 @@ def run_scenario(path: Path, opts: Options, printer: Printer | None = None) -> R
         res.ready_seconds = dp.start()
         bed.attach_taps()
         bed.start_servers(sctp=opts.sctp)
+        loader_errors = re.search(r"(\d+) error\(s\)", dp.log_text()) if dp.proc else None
+        if loader_errors and int(loader_errors.group(1)):
+            raise RuntimeError(f"podwall reported {loader_errors.group(1)} error(s) loading the "
+                               f"manifests the testbed wrote (see {res.log_path})")
         note = "Linux bridge" if opts.fabric == "bridge" else f"{opts.fabric} over {port_type}"
         if stand_in:
             note += " (stand-in: expecting every flow to connect)"
