@@ -41,6 +41,7 @@ enum class RuntimeDrop : uint8_t {
   no_other_port,  // nowhere to flood: the bridge has a single port
   flood_no_mbuf,  // mempool empty when copying a flooded frame for one more port
   tx_full,        // the port's tx queue did not accept the frame
+  handoff_full,   // the ring to the worker owning the flow (or the tx queue) was full
   count_
 };
 inline constexpr size_t kRuntimeDrops = size_t(RuntimeDrop::count_);

@@ -4,6 +4,7 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
+#include <rte_random.h>
 
 #include <cinttypes>
 #include <cstdio>
@@ -46,23 +47,12 @@ bool Dataplane::start(const DataplaneConfig& config, std::string& error) {
     error = "no worker lcore: give EAL at least two, e.g. -l 0,1 (main = control, rest = workers)";
     return false;
   }
-  // One worker polls every port: both directions of a flow then meet the same conntrack
-  // table (see README, "Workers and conntrack"). More worker lcores would split a flow's
-  // directions across tables, so refuse them rather than break stateful filtering.
-  if (lcores.size() > 1) {
-    error =
-        "podwall runs exactly one worker per bridge; give EAL two lcores (e.g. -l 0,1), "
-        "got " +
-        std::to_string(lcores.size()) + " worker lcores";
-    return false;
-  }
-
   uint16_t port_id = 0;
   uint16_t max_port = 0;
   RTE_ETH_FOREACH_DEV(port_id) {
     PortPlan plan;
-    if (!plan_port(port_id, uint16_t(lcores.size() == 1 ? 1 : lcores.size()), config.rx_descriptors,
-                   config.tx_descriptors, config.mtu, plan, error))
+    if (!plan_port(port_id, uint16_t(lcores.size()), config.rx_descriptors, config.tx_descriptors,
+                   config.mtu, plan, error))
       return false;
     d.ports.push_back(plan);
     max_port = std::max(max_port, port_id);
@@ -74,7 +64,12 @@ bool Dataplane::start(const DataplaneConfig& config, std::string& error) {
   if (d.ports.size() == 1)
     PW_LOG(control, WARNING, "only one port: the bridge has nowhere to forward\n");
 
-  MempoolSize size = size_mempool(d.ports, unsigned(lcores.size()));
+  const unsigned workers = unsigned(lcores.size());
+  if (workers > 1) {
+    d.handoff = std::make_unique<Handoff>();
+    if (!d.handoff->create(workers, error)) return false;
+  }
+  MempoolSize size = size_mempool(d.ports, workers, workers > 1 ? Handoff::capacity(workers) : 0);
   d.pool = create_mempool(size, int(rte_socket_id()));
   if (d.pool == nullptr) {
     error = "cannot create a mempool of " + std::to_string(size.mbufs) + " mbufs of " +
@@ -98,16 +93,30 @@ bool Dataplane::start(const DataplaneConfig& config, std::string& error) {
   }
   std::vector<uint16_t> all_ports;
   for (const PortPlan& p : d.ports) all_ports.push_back(p.port_id);
-  for (unsigned i = 0; i < lcores.size(); ++i) {
+  const uint64_t owner_seed = rte_rand();
+  for (unsigned i = 0; i < workers; ++i) {
     WorkerSetup setup;
     setup.index = i;
     setup.lcore = lcores[i];
-    for (const PortPlan& p : d.ports) setup.rx.push_back(RxQueue{p.port_id, 0});
+    setup.workers = workers;
     setup.ports = all_ports;
     setup.max_port_id = max_port;
-    setup.tx_queue = 0;
+    setup.tx.resize(size_t(max_port) + 1);
+    for (size_t k = 0; k < d.ports.size(); ++k) {
+      const PortPlan& p = d.ports[k];
+      // Rx queue q of the k-th port goes to worker (k + q) % workers, so single-queue ports
+      // spread over the workers. Tx queue q belongs to worker q; a worker without a queue of
+      // its own on the port hands frames to the worker that has one.
+      for (uint16_t q = 0; q < p.queues; ++q)
+        if ((k + q) % workers == i) setup.rx.push_back(RxQueue{p.port_id, q});
+      TxRoute& route = setup.tx[p.port_id];
+      route.via = i % p.queues;
+      route.queue = uint16_t(route.via);
+    }
     setup.pool = d.pool;
     setup.publisher = d.publisher.get();
+    setup.handoff = d.handoff.get();
+    setup.owner_seed = owner_seed;
     d.workers.push_back(std::make_unique<Worker>(setup, config));
     d.publisher->register_worker(i);
   }
@@ -217,6 +226,7 @@ Dataplane::~Dataplane() {
   Impl& d = *impl_;
   d.workers.clear();
   d.publisher.reset();  // frees the live generation
+  d.handoff.reset();    // frames still in the rings go back to the pool before it is freed
   for (uint16_t port : d.ports_to_close) close_port(port);
   rte_mempool_free(d.pool);
   impl_.reset();

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "dataplane/runtime/dataplane.h"
+#include "dataplane/runtime/handoff.h"
 #include "dataplane/runtime/ports.h"
 #include "dataplane/runtime/publisher.h"
 #include "dataplane/runtime/stats.h"
@@ -24,6 +25,7 @@ struct Dataplane::Impl {
   std::vector<uint16_t> ports_started;   // to stop before closing
   std::vector<bool> link_up;             // by index into ports; control thread only
   std::unique_ptr<Publisher> publisher;
+  std::unique_ptr<Handoff> handoff;              // several workers only
   std::vector<std::unique_ptr<Worker>> workers;  // fixed after start()
   std::vector<bool> launched;
 

@@ -7,15 +7,16 @@
 
 namespace podwall {
 
-MempoolSize size_mempool(const std::vector<PortPlan>& ports, unsigned workers) {
-  uint64_t mbufs = 0;
+MempoolSize size_mempool(const std::vector<PortPlan>& ports, unsigned workers, unsigned in_rings) {
+  uint64_t mbufs = in_rings;
   uint32_t max_frame = RTE_ETHER_MAX_LEN;
   for (const PortPlan& p : ports) {
     mbufs += uint64_t(p.queues) * (p.rx_descriptors + p.tx_descriptors);
     max_frame = std::max(max_frame, p.max_frame);
   }
-  // Per worker: its cache, one rx burst, one tx buffer per port, one flood copy per port.
-  mbufs += uint64_t(workers) * (kMempoolCache + kBurst * (1 + 2 * ports.size()));
+  // Per worker: its cache, one rx burst, one tx buffer per port, one flood copy per port, and
+  // the batches it holds for each peer (judge and send).
+  mbufs += uint64_t(workers) * (kMempoolCache + kBurst * (1 + 2 * ports.size() + 2 * workers));
   mbufs += 1024;  // slack for PMDs that hold buffers outside their rings (af_packet, memif)
   // A mempool is most memory-efficient at 2^n - 1 elements.
   uint64_t rounded = std::bit_ceil(mbufs + 1) - 1;

@@ -22,7 +22,8 @@ struct MempoolSize {
 // and the bursts a worker holds in flight (one rx burst, a tx buffer per port, and the copies
 // flooding makes), plus slack. Buffers hold the largest frame any port's MTU allows, so
 // frames arrive in one segment wherever the PMD honours the data room.
-MempoolSize size_mempool(const std::vector<PortPlan>& ports, unsigned workers);
+// `in_rings` is what the workers' hand-off rings can hold (handoff.h).
+MempoolSize size_mempool(const std::vector<PortPlan>& ports, unsigned workers, unsigned in_rings);
 
 // nullptr on failure (rte_errno set).
 rte_mempool* create_mempool(const MempoolSize& size, int socket);

@@ -40,6 +40,11 @@ bool plan_port(uint16_t port_id, uint16_t queues, uint16_t rx_descriptors, uint1
     error = "port " + plan.name + ": cannot fit descriptor counts: " + errno_text(rc);
     return false;
   }
+  // With several rx queues, let the PMD spread frames by RSS where it can. Which queue a frame
+  // lands on does not matter for correctness: the workers re-dispatch by flow (flow_owner.h).
+  if (plan.queues > 1)
+    plan.rss_hf =
+        info.flow_type_rss_offloads & (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP);
   uint32_t mtu = std::min<uint32_t>(wanted_mtu, info.max_mtu);
   // Some PMDs report max_mtu = UINT16_MAX but a smaller max_rx_pktlen; honour both.
   if (info.max_rx_pktlen > kFrameOverhead)
@@ -54,6 +59,10 @@ bool start_port(PortPlan& plan, rte_mempool* pool, std::string& error) {
   const uint16_t port = plan.port_id;
   rte_eth_conf conf{};
   conf.rxmode.mtu = plan.mtu;
+  if (plan.rss_hf != 0) {
+    conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+    conf.rx_adv_conf.rss_conf.rss_hf = plan.rss_hf;
+  }
   int rc = rte_eth_dev_configure(port, plan.queues, plan.queues, &conf);
   if (rc != 0 && plan.mtu != RTE_ETHER_MTU) {
     PW_LOG(port, WARNING, "%s: MTU %u refused (%s), falling back to the PMD default\n",

@@ -22,6 +22,7 @@ struct PortPlan {
   uint16_t tx_descriptors = 0;
   uint16_t mtu = RTE_ETHER_MTU;  // what we will ask for: min(wanted, the PMD's max)
   uint32_t max_frame = 0;        // largest frame that MTU implies, VLAN tags included
+  uint64_t rss_hf = 0;           // RSS hash types to spread rx over queues (0: no RSS)
 };
 
 // Reads the port's capabilities and decides queues, descriptors and MTU. `queues` is how many

@@ -3,6 +3,7 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_random.h>
+#include <rte_ring.h>
 
 #include "dataplane/runtime/log.h"
 
@@ -13,7 +14,10 @@ Worker::Worker(const WorkerSetup& setup, const DataplaneConfig& config)
       counters_(size_t(setup.max_port_id) + 1),
       macs_(config.mac_table_entries, uint64_t(config.mac_ageing_seconds) * rte_get_tsc_hz()),
       filter_(config, rte_rand()),
+      owner_(setup.workers, setup.owner_seed),
       tx_(size_t(setup.max_port_id) + 1),
+      send_(setup.workers),
+      judge_(setup.workers),
       tsc_hz_(rte_get_tsc_hz()),
       ns_per_tick_q32_(
           uint64_t((static_cast<unsigned __int128>(1'000'000'000ull) << 32) / rte_get_tsc_hz())) {
@@ -25,14 +29,13 @@ Worker::~Worker() = default;
 int Worker::run() {
   const unsigned id = setup_.index;
   Publisher& publisher = *setup_.publisher;
-  PW_LOG(worker, INFO, "worker %u on lcore %u: polling %zu queue(s)\n", id, setup_.lcore,
-         setup_.rx.size());
+  PW_LOG(worker, INFO, "worker %u on lcore %u: polling %zu queue(s)%s\n", id, setup_.lcore,
+         setup_.rx.size(), setup_.workers > 1 ? " and its peers' rings" : "");
   publisher.online(id);
   polling_.store(true, std::memory_order_release);
   uint64_t seen_generation = 0;
   uint64_t next_mirror = 0;
   const uint64_t mirror_period = tsc_hz_ / 1000;
-  rte_mbuf* frames[kBurst];
 
   while (running_.load(std::memory_order_acquire)) {
     // Nothing loaded in the previous iteration is used past this point.
@@ -44,12 +47,8 @@ int Worker::run() {
     }
     const uint64_t now_tsc = rte_rdtsc();
     const uint64_t now_ns = tsc_to_ns(now_tsc);
-    for (const RxQueue& rx : setup_.rx) {
-      uint16_t n = rte_eth_rx_burst(rx.port, rx.queue, frames, kBurst);
-      if (n == 0) continue;
-      handle_burst(rx.port, frames, n, tables, now_tsc, now_ns);
-      flush_all();
-    }
+    for (const RxQueue& rx : setup_.rx) poll_rx(rx, tables, now_tsc, now_ns);
+    if (setup_.workers > 1) poll_peers(tables, now_tsc, now_ns);
     filter_.expire(now_ns);
     counters_.loops.add();
     if (now_tsc >= next_mirror) {
@@ -66,31 +65,77 @@ int Worker::run() {
   return 0;
 }
 
-void Worker::handle_burst(uint16_t in_port, rte_mbuf** frames, uint16_t n,
-                          const PolicyTables* tables, uint64_t now_tsc, uint64_t now_ns) {
-  PortCounters& in = counters_.port[in_port];
+void Worker::poll_rx(const RxQueue& rx, const PolicyTables* tables, uint64_t now_tsc,
+                     uint64_t now_ns) {
+  rte_mbuf* frames[kBurst];
+  uint16_t n = rte_eth_rx_burst(rx.port, rx.queue, frames, kBurst);
+  if (n == 0) return;
+  PortCounters& in = counters_.port[rx.port];
   uint64_t bytes = 0;
   for (uint16_t i = 0; i < n; ++i) bytes += rte_pktmbuf_pkt_len(frames[i]);
   in.rx_packets.add(n);
   in.rx_bytes.add(bytes);
 
+  const unsigned self = setup_.index;
   for (uint16_t i = 0; i < n; ++i) {
     rte_mbuf* m = frames[i];
     if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(frames[i + 1], void*));
-    if (m->nb_segs != 1) {
-      drop(m, RuntimeDrop::multi_segment);
-      continue;
+    if (setup_.workers > 1 && m->nb_segs == 1) {
+      unsigned owner = owner_.owner(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m),
+                                    owner_scratch_);
+      if (owner != kAnyWorker && owner != self) {
+        m->port = rx.port;  // the owner needs the ingress port
+        judge_[owner].frames[judge_[owner].count++] = m;
+        continue;
+      }
     }
-    // Fails closed by itself while `tables` is null (tables_not_ready), and never passes a
-    // frame shorter than an Ethernet header.
-    Decision d =
-        filter_.judge(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m), tables, now_ns);
-    if (!d.passed()) {
-      rte_pktmbuf_free(m);
-      continue;
-    }
-    forward(in_port, m, now_tsc);
+    process(rx.port, m, tables, now_tsc, now_ns);
   }
+  if (setup_.workers > 1) {
+    for (unsigned peer = 0; peer < setup_.workers; ++peer) {
+      Batch& b = judge_[peer];
+      if (b.count == 0) continue;
+      unsigned sent = rte_ring_sp_enqueue_burst(
+          setup_.handoff->judge(self, peer), reinterpret_cast<void**>(b.frames), b.count, nullptr);
+      for (unsigned i = sent; i < b.count; ++i) drop(b.frames[i], RuntimeDrop::handoff_full);
+      b.count = 0;
+    }
+  }
+  flush_all();
+}
+
+void Worker::poll_peers(const PolicyTables* tables, uint64_t now_tsc, uint64_t now_ns) {
+  const unsigned self = setup_.index;
+  rte_mbuf* frames[kBurst];
+  for (unsigned peer = 0; peer < setup_.workers; ++peer) {
+    if (peer == self) continue;
+    // Frames a peer received for flows we own: judge them as if we had received them.
+    unsigned n = rte_ring_sc_dequeue_burst(setup_.handoff->judge(peer, self),
+                                           reinterpret_cast<void**>(frames), kBurst, nullptr);
+    for (unsigned i = 0; i < n; ++i) process(frames[i]->port, frames[i], tables, now_tsc, now_ns);
+    // Frames a peer judged for a port whose tx queue we own: mbuf->port is the egress port.
+    n = rte_ring_sc_dequeue_burst(setup_.handoff->send(peer, self),
+                                  reinterpret_cast<void**>(frames), kBurst, nullptr);
+    for (unsigned i = 0; i < n; ++i) enqueue(frames[i]->port, frames[i]);
+  }
+  flush_all();
+}
+
+void Worker::process(uint16_t in_port, rte_mbuf* m, const PolicyTables* tables, uint64_t now_tsc,
+                     uint64_t now_ns) {
+  if (m->nb_segs != 1) {
+    drop(m, RuntimeDrop::multi_segment);
+    return;
+  }
+  // Fails closed by itself while `tables` is null (tables_not_ready), and never passes a
+  // frame shorter than an Ethernet header.
+  Decision d =
+      filter_.judge(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m), tables, now_ns);
+  if (!d.passed()) {
+    rte_pktmbuf_free(m);
+    return;
+  }
+  forward(in_port, m, now_tsc);
 }
 
 void Worker::forward(uint16_t in_port, rte_mbuf* m, uint64_t now) {
@@ -136,17 +181,25 @@ void Worker::forward(uint16_t in_port, rte_mbuf* m, uint64_t now) {
 }
 
 void Worker::enqueue(uint16_t port, rte_mbuf* frame) {
-  TxBuffer& tx = tx_[port];
+  const TxRoute& route = setup_.tx[port];
+  if (route.via != setup_.index) {
+    Batch& b = send_[route.via];
+    if (b.count == kBurst) flush_send(route.via);
+    frame->port = port;  // the transmitting worker needs the egress port
+    b.frames[b.count++] = frame;
+    return;
+  }
+  Batch& tx = tx_[port];
   if (tx.count == kBurst) flush(port);
   tx.frames[tx.count++] = frame;
 }
 
 void Worker::flush(uint16_t port) {
-  TxBuffer& tx = tx_[port];
+  Batch& tx = tx_[port];
   if (tx.count == 0) return;
   uint64_t bytes = 0;
   for (uint16_t i = 0; i < tx.count; ++i) bytes += rte_pktmbuf_pkt_len(tx.frames[i]);
-  uint16_t sent = rte_eth_tx_burst(port, setup_.tx_queue, tx.frames, tx.count);
+  uint16_t sent = rte_eth_tx_burst(port, setup_.tx[port].queue, tx.frames, tx.count);
   PortCounters& out = counters_.port[port];
   if (sent < tx.count) {
     // The PMD owns frames[0, sent); the rest are still ours.
@@ -163,8 +216,20 @@ void Worker::flush(uint16_t port) {
   tx.count = 0;
 }
 
+void Worker::flush_send(unsigned peer) {
+  Batch& b = send_[peer];
+  if (b.count == 0) return;
+  unsigned sent = rte_ring_sp_enqueue_burst(setup_.handoff->send(setup_.index, peer),
+                                            reinterpret_cast<void**>(b.frames), b.count, nullptr);
+  for (unsigned i = sent; i < b.count; ++i) drop(b.frames[i], RuntimeDrop::handoff_full);
+  b.count = 0;
+}
+
 void Worker::flush_all() {
   for (uint16_t port : setup_.ports) flush(port);
+  if (setup_.workers > 1) {
+    for (unsigned peer = 0; peer < setup_.workers; ++peer) flush_send(peer);
+  }
 }
 
 void Worker::drop(rte_mbuf* frame, RuntimeDrop reason) {

@@ -1,10 +1,12 @@
 #pragma once
 // One poll-mode worker: the per-packet path.
 //
-//   rx burst -> (multi-segment? drop) -> packet filter: parse, fragments, conntrack, policy
+//   rx burst -> [several workers: hand frames whose flow another worker owns to that worker]
+//            -> (multi-segment? drop) -> packet filter: parse, fragments, conntrack, policy
 //            -> bridge: learn source MAC, look up destination (known: one port; unknown,
 //               broadcast, multicast: every other port; never back out of the ingress port)
-//            -> tx buffer per port -> tx burst per port (refused frames freed, tx_full)
+//            -> tx buffer per port [or, for a port whose tx queue another worker owns, that
+//               worker's send ring] -> tx burst per port (refused frames freed, tx_full)
 //
 // The filter runs before learning so that a frame the policy drops (or cannot parse) never
 // moves a MAC table entry: a pod cannot pull a victim's replies to its own port by sending
@@ -24,6 +26,8 @@
 
 #include "dataplane/runtime/counters.h"
 #include "dataplane/runtime/dataplane.h"
+#include "dataplane/runtime/flow_owner.h"
+#include "dataplane/runtime/handoff.h"
 #include "dataplane/runtime/mac_table.h"
 #include "dataplane/runtime/mempool.h"
 #include "dataplane/runtime/packet_filter.h"
@@ -37,15 +41,25 @@ struct RxQueue {
   uint16_t queue;
 };
 
+// How a worker transmits on one port: on its own tx queue, or through the worker that owns
+// the port's tx queue (ports with fewer queues than workers).
+struct TxRoute {
+  uint16_t queue = 0;
+  unsigned via = 0;  // worker index; == own index: transmit directly on `queue`
+};
+
 struct WorkerSetup {
   unsigned index = 0;  // RCU reader id, 0..workers-1
   unsigned lcore = 0;
+  unsigned workers = 1;
   std::vector<RxQueue> rx;      // what it polls
   std::vector<uint16_t> ports;  // every port of the bridge (flood targets), ascending
-  uint16_t max_port_id = 0;     // ports[] values are < max_port_id + 1
-  uint16_t tx_queue = 0;        // its own tx queue on every port
+  uint16_t max_port_id = 0;     // ports[] values are <= max_port_id
+  std::vector<TxRoute> tx;      // by port id
   rte_mempool* pool = nullptr;  // for flood copies
   Publisher* publisher = nullptr;
+  const Handoff* handoff = nullptr;  // several workers only
+  uint64_t owner_seed = 0;           // the same in every worker
 };
 
 class Worker {
@@ -73,27 +87,34 @@ class Worker {
   uint32_t mac_entries() const;
 
  private:
-  struct TxBuffer {
+  struct Batch {
     uint16_t count = 0;
     rte_mbuf* frames[kBurst];
   };
 
-  void handle_burst(uint16_t in_port, rte_mbuf** frames, uint16_t n, const PolicyTables* tables,
-                    uint64_t now_tsc, uint64_t now_ns);
+  void poll_rx(const RxQueue& rx, const PolicyTables* tables, uint64_t now_tsc, uint64_t now_ns);
+  void poll_peers(const PolicyTables* tables, uint64_t now_tsc, uint64_t now_ns);
+  void process(uint16_t in_port, rte_mbuf* frame, const PolicyTables* tables, uint64_t now_tsc,
+               uint64_t now_ns);
   void forward(uint16_t in_port, rte_mbuf* frame, uint64_t now_tsc);
+  void enqueue(uint16_t port, rte_mbuf* frame);
+  void flush(uint16_t port);
+  void flush_send(unsigned peer);
+  void flush_all();
+  void drop(rte_mbuf* frame, RuntimeDrop reason);
   uint64_t tsc_to_ns(uint64_t tsc) const {
     return uint64_t((static_cast<unsigned __int128>(tsc) * ns_per_tick_q32_) >> 32);
   }
-  void enqueue(uint16_t port, rte_mbuf* frame);
-  void flush(uint16_t port);
-  void flush_all();
-  void drop(rte_mbuf* frame, RuntimeDrop reason);
 
   WorkerSetup setup_;
   RuntimeCounters counters_;
   MacTable macs_;
   PacketFilter filter_;
-  std::vector<TxBuffer> tx_;  // by port id
+  FlowOwner owner_;
+  ParsedPacket owner_scratch_;
+  std::vector<Batch> tx_;     // by port id: frames for our own tx queue
+  std::vector<Batch> send_;   // by worker: frames for ports whose tx queue that worker owns
+  std::vector<Batch> judge_;  // by worker: received frames whose flow that worker owns
   std::atomic<bool> running_{true};
   std::atomic<bool> polling_{false};
   std::atomic<uint64_t> generation_{0};
