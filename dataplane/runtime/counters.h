@@ -58,6 +58,8 @@ inline const char* runtime_drop_name(RuntimeDrop r) {
       return "flood_no_mbuf";
     case RuntimeDrop::tx_full:
       return "tx_full";
+    case RuntimeDrop::handoff_full:
+      return "handoff_full";
     case RuntimeDrop::count_:
       break;
   }

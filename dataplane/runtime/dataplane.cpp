@@ -228,6 +228,15 @@ Dataplane::~Dataplane() {
   d.publisher.reset();  // frees the live generation
   d.handoff.reset();    // frames still in the rings go back to the pool before it is freed
   for (uint16_t port : d.ports_to_close) close_port(port);
+  if (d.pool != nullptr) {
+    // Every frame should be back by now: anything else is a leak in the worker or a PMD.
+    unsigned in_use = rte_mempool_in_use_count(d.pool);
+    if (in_use == 0) {
+      PW_LOG(control, INFO, "mempool: all %u mbufs returned\n", d.pool->size);
+    } else {
+      PW_LOG(control, WARNING, "mempool: %u of %u mbufs not returned\n", in_use, d.pool->size);
+    }
+  }
   rte_mempool_free(d.pool);
   impl_.reset();
   rte_eal_cleanup();
