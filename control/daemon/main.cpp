@@ -10,10 +10,9 @@
 #include <string>
 #include <thread>
 
-#include "control/compiler/compiler.h"
 #include "control/daemon/options.h"
+#include "control/daemon/policy_source.h"
 #include "control/daemon/signals.h"
-#include "control/loader/loader.h"
 #include "dataplane/runtime/dataplane.h"
 
 namespace {
@@ -23,21 +22,25 @@ using namespace podwall;
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 
-// Loads and compiles the manifest directory, printing the loader's findings to stderr. A file
-// in error contributes nothing; the others still apply.
-std::unique_ptr<PolicyTables> load_policy(const DaemonOptions& options) {
-  LoadResult result = load_directory(options.manifests);
-  for (const auto& d : result.errors) std::fprintf(stderr, "%s\n", d.to_string().c_str());
-  if (options.loader_notes) {
-    for (const auto& d : result.notes) std::fprintf(stderr, "%s\n", d.to_string().c_str());
+// Loads, compiles and publishes the directory again (SIGHUP), timing it.
+void reload(PolicySource& source, Dataplane& dataplane) {
+  auto started = std::chrono::steady_clock::now();
+  std::unique_ptr<PolicyTables> tables;
+  try {
+    tables = source.load();
+  } catch (const std::exception& e) {
+    // The generation in force stays: a failed reload must not open or close anything.
+    std::fprintf(stderr, "podwall: reload failed, generation %" PRIu64 " stays: %s\n",
+                 dataplane.generation(), e.what());
+    return;
   }
-  std::fprintf(stderr,
-               "podwall: %s: %zu file(s), %zu error(s); %zu namespace(s), %zu pod(s), "
-               "%zu network polic%s\n",
-               options.manifests.c_str(), result.files_loaded, result.errors.size(),
-               result.cluster.namespaces.size(), result.cluster.pods.size(),
-               result.cluster.policies.size(), result.cluster.policies.size() == 1 ? "y" : "ies");
-  return compile_policy(result.cluster);
+  uint64_t generation = dataplane.publish(std::move(tables));
+  bool all = dataplane.wait_until_all_workers_run(generation, std::chrono::seconds(10));
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  std::printf("podwall: reloaded generation=%" PRIu64 " in %.1f ms%s\n", generation, ms,
+              all ? "" : " (some workers did not confirm)");
+  std::fflush(stdout);
 }
 
 int run(int argc, char** argv) {
@@ -67,7 +70,8 @@ int run(int argc, char** argv) {
     return kExitFailure;
   }
 
-  std::unique_ptr<PolicyTables> tables = load_policy(*options);
+  PolicySource source(options->manifests, options->loader_notes);
+  std::unique_ptr<PolicyTables> tables = source.load();
   if (!dataplane->start(options->dataplane, error)) {
     std::fprintf(stderr, "podwall: %s\n", error.c_str());
     return kExitFailure;
@@ -80,13 +84,14 @@ int run(int argc, char** argv) {
   std::printf("podwall: ready generation=%" PRIu64 "\n", generation);
   std::fflush(stdout);
 
-  // The control loop. Issue 4's directory watcher hooks in here (or runs its own thread) and
-  // calls dataplane->publish() with each new compile.
+  // The control loop. SIGHUP reloads the whole directory; issue 4's directory watcher hooks in
+  // here (or runs its own thread) and calls dataplane->publish() with each new compile.
   using Clock = std::chrono::steady_clock;
   auto next_service = Clock::now();
   auto next_stats = Clock::now() + std::chrono::seconds(options->stats_interval);
   while (stop_signal() == 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (take_reload_request()) reload(source, *dataplane);
     auto now = Clock::now();
     if (now >= next_service) {
       dataplane->service();

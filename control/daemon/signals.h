@@ -1,6 +1,7 @@
 #pragma once
-// SIGINT/SIGTERM turn into a flag the main loop polls: the handler only stores, so it is
-// async-signal-safe whichever thread (main, EAL's interrupt or telemetry thread) receives it.
+// SIGINT/SIGTERM (stop) and SIGHUP (reload the manifest directory) turn into flags the main
+// loop polls: the handler only stores, so it is async-signal-safe whichever thread (main,
+// EAL's interrupt or telemetry thread) receives it.
 
 namespace podwall {
 
@@ -9,5 +10,8 @@ void install_stop_signals();
 
 // Any thread: the signal number that asked us to stop, or 0.
 int stop_signal();
+
+// Main thread: true once per SIGHUP received since the last call.
+bool take_reload_request();
 
 }  // namespace podwall
