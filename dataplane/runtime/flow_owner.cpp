@@ -25,7 +25,6 @@ uint64_t FlowOwner::mix(const IpAddress& address) const noexcept {
 unsigned FlowOwner::owner(const uint8_t* frame, uint32_t length,
                           ParsedPacket& scratch) const noexcept {
   if (workers_ == 1) return 0;
-  scratch = ParsedPacket{};
   if (parse_packet(frame, length, scratch) != DropReason::none) return kAnyWorker;
   if (!scratch.is_ip() || scratch.l2_control) return kAnyWorker;
   // An ICMP error belongs to the flow of the packet it quotes.

@@ -64,6 +64,15 @@ bool start_port(PortPlan& plan, rte_mempool* pool, std::string& error) {
     conf.rx_adv_conf.rss_conf.rss_hf = plan.rss_hf;
   }
   int rc = rte_eth_dev_configure(port, plan.queues, plan.queues, &conf);
+  if (rc != 0 && plan.rss_hf != 0) {
+    // RSS only spreads load; the workers re-dispatch by flow anyway. Do without it.
+    PW_LOG(port, WARNING, "%s: RSS refused (%s), queues get frames as the PMD deals them\n",
+           plan.name.c_str(), errno_text(rc).c_str());
+    plan.rss_hf = 0;
+    conf.rxmode.mq_mode = RTE_ETH_MQ_RX_NONE;
+    conf.rx_adv_conf.rss_conf.rss_hf = 0;
+    rc = rte_eth_dev_configure(port, plan.queues, plan.queues, &conf);
+  }
   if (rc != 0 && plan.mtu != RTE_ETHER_MTU) {
     PW_LOG(port, WARNING, "%s: MTU %u refused (%s), falling back to the PMD default\n",
            plan.name.c_str(), plan.mtu, errno_text(rc).c_str());

@@ -24,6 +24,7 @@ Publisher::~Publisher() {
 
 uint64_t Publisher::publish(std::unique_ptr<PolicyTables> tables) {
   std::lock_guard<std::mutex> lock(publish_mutex_);
+  if (!tables) return generation_.load(std::memory_order_relaxed);  // nothing to publish
   uint64_t generation = generation_.load(std::memory_order_relaxed) + 1;
   tables->generation = generation;
   const PolicyTables* old = current_.exchange(tables.release(), std::memory_order_acq_rel);
