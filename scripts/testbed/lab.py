@@ -18,6 +18,7 @@ import names
 from scenario import Flow, Scenario
 from topology import Testbed
 
+DEFAULT_LOG_DIR = Path(tempfile.gettempdir()) / "podwall-lab-logs"
 GREEN, RED, DIM, RESET = "\033[32m", "\033[31m", "\033[2m", "\033[0m"
 
 
@@ -159,14 +160,13 @@ def run_scenario(path: Path, opts: Options, printer: Printer | None = None) -> R
     scenario = Scenario(path)
     port_type = "bridge" if opts.fabric == "bridge" else opts.port_type
     res = Result(scenario.name, opts.fabric, port_type)
-    log_dir = Path(opts.log_dir or tempfile.mkdtemp(prefix="podwall-lab-logs-"))
+    log_dir = Path(opts.log_dir or DEFAULT_LOG_DIR)
     log_dir.mkdir(parents=True, exist_ok=True)
     res.log_path = log_dir / f"{scenario.name}.{opts.fabric}.{port_type}.log"
     # A stand-in forwards everything: against it, every flow must connect.
     stand_in = opts.fabric != "podwall"
     run = names.Run()
-    bed = Testbed(scenario, port_type, run=run, python=opts.python,
-                  work_dir=Path(tempfile.mkdtemp(prefix=f"podwall-lab-{run.rid}-")))
+    bed = Testbed(scenario, port_type, run=run, python=opts.python)
     dp = None
     try:
         bed.build()
@@ -208,7 +208,6 @@ def run_scenario(path: Path, opts: Options, printer: Printer | None = None) -> R
             if opts.fabric == "podwall" and res.exit_status not in (0, None) and not res.error:
                 res.error = f"podwall exited with status {res.exit_status} on SIGTERM"
         bed.teardown()
-        shutil.rmtree(bed.work, ignore_errors=True)
         run.release()
     res.seconds = time.monotonic() - started
     printer.footer(res)

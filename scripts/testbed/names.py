@@ -18,11 +18,13 @@ import secrets
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
 STATE_ROOT = Path("/run/podwall-testbed")
 DPDK_RUNTIME_ROOT = Path("/var/run/dpdk")
+WORK_PREFIX = "podwall-lab-"  # + RID + "-" + random: a run's manifests, under the temp dir
 NETNS_RE = re.compile(r"^pw-([0-9a-f]{6})-[0-9a-z][0-9a-z.-]*$")
 LINK_RE = re.compile(r"^p[wt]([0-9a-f]{6})[0-9]{2}p?$")
 IFNAME_MAX = 15
@@ -173,5 +175,7 @@ def clean_stale(log=print) -> int:
                 subprocess.run(["ip", "link", "del", name], capture_output=True)
         shutil.rmtree(STATE_ROOT / rid, ignore_errors=True)
         shutil.rmtree(DPDK_RUNTIME_ROOT / f"pw{rid}", ignore_errors=True)
+        for work in Path(tempfile.gettempdir()).glob(f"{WORK_PREFIX}{rid}-*"):
+            shutil.rmtree(work, ignore_errors=True)
         log(f"testbed: removed what run {rid} left behind")
     return removed

@@ -128,8 +128,11 @@ def cmd_up(args) -> int:
             if port_type != "bridge":
                 if args.fabric == "podwall" and args.podwall and args.podwall.exists() \
                         and args.start:
+                    log_dir = Path(args.log_dir or lab.DEFAULT_LOG_DIR)
+                    log_dir.mkdir(parents=True, exist_ok=True)
                     dp = fabric.Podwall(args.podwall, run, port_type, bed.ports(), manifests,
-                                        bed.work / "podwall.log", established=args.established,
+                                        log_dir / f"up-{run.rid}.podwall.log",
+                                        established=args.established,
                                         port_args=args.port_args, extra_args=args.daemon_arg)
                     print(f"starting: {' '.join(dp.command())}")
                     dp.start()

@@ -61,7 +61,10 @@ class Testbed:
         self.run = run or names.Run()
         self.log = log
         self.python = python
-        self.work = Path(work_dir or tempfile.mkdtemp(prefix=f"podwall-lab-{self.run.rid}-"))
+        # The work directory (manifests, staging) is named after the run, so that a later run
+        # can remove it if this one dies (names.clean_stale).
+        self._own_work = work_dir is None
+        self.work = Path(work_dir or tempfile.mkdtemp(prefix=f"{names.WORK_PREFIX}{self.run.rid}-"))
         self.manifest_dir = self.work / "manifests"
         self.attachments: list[Attachment] = []
         self._namespaces: list[str] = []
@@ -86,6 +89,8 @@ class Testbed:
             netns.del_netns(ns)
         self._namespaces.clear()
         self._links.clear()
+        if self._own_work:
+            shutil.rmtree(self.work, ignore_errors=True)
         if self._own_run:
             self.run.release()
 

@@ -25,7 +25,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -189,7 +188,7 @@ def case_established(args) -> int:
     after = scenario.read_flows(folder / "after" / "flows.tsv")
     printer = lab.Printer(False)
     run = names.Run()
-    log_dir = Path(args.log_dir or tempfile.mkdtemp(prefix="podwall-live-"))
+    log_dir = Path(args.log_dir or lab.DEFAULT_LOG_DIR)
     log_dir.mkdir(parents=True, exist_ok=True)
     bed = Testbed(scenario, "af_packet", run=run)
     dp = None
@@ -241,7 +240,6 @@ def case_established(args) -> int:
     finally:
         status = dp.stop() if dp else None
         bed.teardown()
-        shutil.rmtree(bed.work, ignore_errors=True)
         run.release()
     if status not in (0, None):
         print(f"podwall exited with status {status}")
