@@ -142,6 +142,17 @@ uint64_t Dataplane::generation() const {
   return impl_->publisher ? impl_->publisher->generation() : 0;
 }
 
+std::chrono::system_clock::time_point Dataplane::live_since() const {
+  uint64_t ns = impl_->publisher ? impl_->publisher->live_since_unix_ns() : 0;
+  return std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          std::chrono::nanoseconds(ns)));
+}
+
+std::chrono::nanoseconds Dataplane::last_grace_period() const {
+  return std::chrono::nanoseconds(impl_->publisher ? impl_->publisher->last_grace_ns() : 0);
+}
+
 std::vector<WorkerState> Dataplane::workers() const {
   std::vector<WorkerState> states;
   for (const auto& w : impl_->workers) states.push_back(WorkerState{w->lcore(), w->generation()});

@@ -75,6 +75,11 @@ class Dataplane {
   // The generation most recently published (0: none).
   uint64_t generation() const;
 
+  // When that generation became visible to the workers, and how long the grace period that
+  // freed its predecessor took. Any thread.
+  std::chrono::system_clock::time_point live_since() const;
+  std::chrono::nanoseconds last_grace_period() const;
+
   // The generation each worker last ran, read racily but tear-free (atomics).
   std::vector<WorkerState> workers() const;
 

@@ -2,6 +2,8 @@
 
 #include <rte_malloc.h>
 
+#include <chrono>
+
 #include "dataplane/runtime/log.h"
 
 namespace podwall {
@@ -28,10 +30,19 @@ uint64_t Publisher::publish(std::unique_ptr<PolicyTables> tables) {
   uint64_t generation = generation_.load(std::memory_order_relaxed) + 1;
   tables->generation = generation;
   const PolicyTables* old = current_.exchange(tables.release(), std::memory_order_acq_rel);
+  auto visible = std::chrono::steady_clock::now();
+  live_since_ns_.store(uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count()),
+                       std::memory_order_relaxed);
   generation_.store(generation, std::memory_order_release);
   // Wait until every online worker has reported quiescence after the exchange: none can still
   // hold `old`. The control thread is not an RCU reader, hence RTE_QSBR_THRID_INVALID.
   rte_rcu_qsbr_synchronize(qsbr_, RTE_QSBR_THRID_INVALID);
+  last_grace_ns_.store(uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                    std::chrono::steady_clock::now() - visible)
+                                    .count()),
+                       std::memory_order_relaxed);
   delete old;
   PW_LOG(control, INFO, "generation %lu live\n", static_cast<unsigned long>(generation));
   return generation;

@@ -56,10 +56,17 @@ class Publisher {
   // Any thread: the last generation published (0: none).
   uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
 
+  // Any thread: when the last generation became visible to the workers (Unix time, ns), how
+  // long its grace period took (ns), and how many generations were published in all.
+  uint64_t live_since_unix_ns() const { return live_since_ns_.load(std::memory_order_relaxed); }
+  uint64_t last_grace_ns() const { return last_grace_ns_.load(std::memory_order_relaxed); }
+
  private:
   rte_rcu_qsbr* qsbr_ = nullptr;
   std::atomic<const PolicyTables*> current_{nullptr};
   std::atomic<uint64_t> generation_{0};
+  std::atomic<uint64_t> live_since_ns_{0};
+  std::atomic<uint64_t> last_grace_ns_{0};
   std::mutex publish_mutex_;  // control threads only; workers never touch it
 };
 

@@ -121,6 +121,8 @@ int cmd_generation(const char*, const char*, rte_tel_data* d) {
   if (g_impl == nullptr) return -ENODEV;
   rte_tel_data_start_dict(d);
   rte_tel_data_add_dict_u64(d, "published", g_impl->publisher->generation());
+  rte_tel_data_add_dict_u64(d, "live_since_unix_ns", g_impl->publisher->live_since_unix_ns());
+  rte_tel_data_add_dict_u64(d, "last_grace_ns", g_impl->publisher->last_grace_ns());
   uint64_t oldest = UINT64_MAX;
   for (const auto& w : g_impl->workers) {
     std::string key = "worker_" + std::to_string(w->index());
