@@ -15,10 +15,15 @@ const std::vector<std::string> kEnvs = {"prod", "prod", "staging", "dev"};
 const std::vector<std::string> kNamespaceTiers = {"frontend", "backend", "data"};
 const std::vector<std::string> kPodTiers = {"web", "api", "db", "cache", "worker"};
 const std::vector<std::string> kVersions = {"v1", "v2", "v3"};
-constexpr int kApps = 8;
+constexpr int kApps = 12;
 constexpr int kTeams = 50;
 constexpr uint32_t kV4Base = 0xC6120000u;  // 198.18.0.0; the /15 holds 131,072 addresses
 constexpr size_t kMaxPods = 131000;
+
+struct Workload {
+  Labels labels;
+  std::vector<ContainerPort> ports;
+};
 
 std::string numbered(const char* prefix, size_t i, int width) {
   char buf[64];
@@ -254,6 +259,27 @@ Cluster make_synthetic_cluster(const SyntheticSpec& spec) {
     cluster.namespaces.push_back(ns);
   }
 
+  // Pods come from workloads (think Deployments): 6-12 per namespace, each a distinct app with
+  // its tier's ports, a version and sometimes a canary label. Real clusters look like this, and
+  // it keeps identities (namespace + labels + ports) in the thousands, not one per pod.
+  std::vector<std::vector<Workload>> workloads(user_namespaces);
+  for (auto& list : workloads) {
+    std::vector<int> apps(kApps);
+    for (int a = 0; a < kApps; ++a) apps[a] = a;
+    size_t count = 6 + rng.below(7);
+    for (size_t k = 0; k < count; ++k) {
+      std::swap(apps[k], apps[k + rng.below(kApps - k)]);
+      std::string tier = rng.pick(kPodTiers);
+      Workload w;
+      w.labels = {{"app", "app-" + std::to_string(apps[k])},
+                  {"tier", tier},
+                  {"version", rng.pick(kVersions)}};
+      if (rng.chance(5)) w.labels["canary"] = "true";
+      w.ports = ports_for(tier);
+      list.push_back(std::move(w));
+    }
+  }
+
   cluster.pods.reserve(spec.pods);
   for (size_t i = 0; i < spec.pods; ++i) {
     Pod pod;
@@ -264,13 +290,13 @@ Cluster make_synthetic_cluster(const SyntheticSpec& spec) {
       pod.ports = {{"dns", 53, Protocol::udp}, {"dns-tcp", 53, Protocol::tcp},
                    {"metrics", 9153, Protocol::tcp}};
     } else {
-      pod.namespace_name = cluster.namespaces[1 + rng.below(user_namespaces)].name;
-      std::string tier = rng.pick(kPodTiers);
-      std::string app_name = app(rng);
-      pod.name = app_name + "-" + numbered("", i, 6);
-      pod.labels = {{"app", app_name}, {"tier", tier}, {"version", rng.pick(kVersions)}};
-      if (rng.chance(5)) pod.labels["canary"] = "true";
-      pod.ports = ports_for(tier);
+      // A replica of one of its namespace's workloads: replicas share labels and ports.
+      size_t n = rng.below(user_namespaces);
+      const Workload& w = workloads[n][rng.below(workloads[n].size())];
+      pod.namespace_name = cluster.namespaces[1 + n].name;
+      pod.name = w.labels.at("app") + "-" + numbered("", i, 6);
+      pod.labels = w.labels;
+      pod.ports = w.ports;
     }
     if (i < 2 || !rng.chance(1)) {  // about 1% are still pending, without an address
       pod.addresses.push_back(IpAddress::v4(kV4Base + uint32_t(i) + 1));

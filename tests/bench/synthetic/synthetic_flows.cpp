@@ -1,4 +1,5 @@
 // Flow sampling over any Cluster (not only synthetic ones).
+#include <algorithm>
 #include <functional>
 #include <unordered_map>
 
@@ -12,6 +13,7 @@ using synthetic::Random;
 
 struct Index {
   std::vector<const Pod*> on_wire;  // pods with an address
+  std::vector<std::pair<IpAddress, const Pod*>> by_address;  // sorted, every family
   std::unordered_map<std::string, std::vector<const Pod*>> by_namespace;
   std::unordered_map<std::string, const Namespace*> namespaces;
 };
@@ -23,16 +25,22 @@ Index build_index(const Cluster& cluster) {
     if (pod.addresses.empty()) continue;
     index.on_wire.push_back(&pod);
     index.by_namespace[pod.namespace_name].push_back(&pod);
+    for (const IpAddress& a : pod.addresses) index.by_address.push_back({a, &pod});
   }
+  std::sort(index.by_address.begin(), index.by_address.end(),
+            [](const auto& x, const auto& y) { return x.first < y.first; });
   return index;
 }
 
-// A few random tries; selectors in big clusters usually match plenty.
+// Scans (at most 256 pods of) the pool from a random start: a namespace's pods are all seen,
+// so a peer that exists is found, and the first match after a random point is a fair pick.
 const Pod* find_pod(Random& rng, const std::vector<const Pod*>& pool,
                     const std::function<bool(const Pod&)>& wanted) {
   if (pool.empty()) return nullptr;
-  for (int attempt = 0; attempt < 64; ++attempt) {
-    const Pod* pod = pool[rng.below(pool.size())];
+  size_t start = rng.below(pool.size());
+  size_t limit = std::min<size_t>(pool.size(), 256);
+  for (size_t k = 0; k < limit; ++k) {
+    const Pod* pod = pool[(start + k) % pool.size()];
     if (wanted(*pod)) return pod;
   }
   return nullptr;
@@ -43,27 +51,37 @@ const Pod* peer_for(Random& rng, const Index& index, const NetworkPolicy& policy
   if (rule.peers.empty()) return index.on_wire[rng.below(index.on_wire.size())];
   const PolicyPeer& peer = rule.peers[rng.below(rule.peers.size())];
   if (peer.ip_block) {
-    return find_pod(rng, index.on_wire, [&](const Pod& pod) {
-      const IpAddress& a = pod.addresses[0];
-      if (!peer.ip_block->cidr.contains(a)) return false;
-      for (const Cidr& e : peer.ip_block->except) {
-        if (e.contains(a)) return false;
-      }
-      return true;
-    });
+    // Pods inside the block form one run of the sorted address list; try a few of them
+    // against the excepts. (Only the pod's first address becomes the flow's address.)
+    const Cidr& cidr = peer.ip_block->cidr;
+    auto first = std::partition_point(index.by_address.begin(), index.by_address.end(),
+                                      [&](const auto& e) { return e.first < cidr.base; });
+    auto last = std::partition_point(first, index.by_address.end(),
+                                     [&](const auto& e) { return cidr.contains(e.first); });
+    if (first == last) return nullptr;
+    for (int attempt = 0; attempt < 16; ++attempt) {
+      const auto& [address, pod] = *(first + long(rng.below(uint64_t(last - first))));
+      bool excepted = false;
+      for (const Cidr& e : peer.ip_block->except) excepted = excepted || e.contains(address);
+      if (!excepted && pod->addresses[0] == address) return pod;
+    }
+    return nullptr;
   }
   auto pod_ok = [&](const Pod& pod) {
     if (!peer.pod_selector) return true;
     return peer.pod_selector->matches(pod.labels);
   };
-  if (!peer.namespace_selector) {
-    auto it = index.by_namespace.find(policy.namespace_name);
-    return it == index.by_namespace.end() ? nullptr : find_pod(rng, it->second, pod_ok);
+  std::string ns_name = policy.namespace_name;
+  if (peer.namespace_selector) {
+    std::vector<const std::string*> matching;
+    for (const auto& [name, ns] : index.namespaces) {
+      if (peer.namespace_selector->matches(ns->labels)) matching.push_back(&name);
+    }
+    if (matching.empty()) return nullptr;
+    ns_name = *matching[rng.below(matching.size())];
   }
-  return find_pod(rng, index.on_wire, [&](const Pod& pod) {
-    const Namespace* ns = index.namespaces.at(pod.namespace_name);
-    return peer.namespace_selector->matches(ns->labels) && pod_ok(pod);
-  });
+  auto it = index.by_namespace.find(ns_name);
+  return it == index.by_namespace.end() ? nullptr : find_pod(rng, it->second, pod_ok);
 }
 
 // A port the rule opens on `dst`, or one of dst's own ports.
@@ -103,9 +121,17 @@ std::vector<FlowQuery> sample_flows(const Cluster& cluster, size_t n,
   Index index = build_index(cluster);
   std::vector<FlowQuery> flows;
   if (index.on_wire.size() < 2) return flows;
-  std::vector<const NetworkPolicy*> with_ingress;
+  // Policies with ingress rules, with the pods each selects (computed once: a policy only
+  // looks at its own namespace).
+  std::vector<std::pair<const NetworkPolicy*, std::vector<const Pod*>>> with_ingress;
   for (const NetworkPolicy& p : cluster.policies) {
-    if (!p.ingress.empty()) with_ingress.push_back(&p);
+    auto it = index.by_namespace.find(p.namespace_name);
+    if (p.ingress.empty() || it == index.by_namespace.end()) continue;
+    std::vector<const Pod*> selected;
+    for (const Pod* pod : it->second) {
+      if (p.pod_selector.matches(pod->labels)) selected.push_back(pod);
+    }
+    if (!selected.empty()) with_ingress.push_back({&p, std::move(selected)});
   }
   flows.reserve(n);
   size_t misses = 0;  // rule-guided picks that found no pod; give up on them past a bound
@@ -113,15 +139,10 @@ std::vector<FlowQuery> sample_flows(const Cluster& cluster, size_t n,
     const Pod* src = nullptr;
     const Pod* dst = nullptr;
     const PolicyRule* rule = nullptr;
-    if (!with_ingress.empty() && misses < 100 * n + 1000 && rng.unit() < allowed_fraction_hint) {
-      const NetworkPolicy& policy = *with_ingress[rng.below(with_ingress.size())];
-      auto it = index.by_namespace.find(policy.namespace_name);
-      if (it == index.by_namespace.end()) {
-        ++misses;
-        continue;
-      }
-      dst = find_pod(rng, it->second,
-                     [&](const Pod& pod) { return policy.pod_selector.matches(pod.labels); });
+    if (!with_ingress.empty() && misses < 10 * n + 1000 && rng.unit() < allowed_fraction_hint) {
+      const auto& [policy_ptr, selected] = with_ingress[rng.below(with_ingress.size())];
+      const NetworkPolicy& policy = *policy_ptr;
+      dst = selected[rng.below(selected.size())];
       rule = &policy.ingress[rng.below(policy.ingress.size())];
       src = peer_for(rng, index, policy, *rule);
       if (!dst || !src) {
