@@ -16,6 +16,8 @@ struct Index {
   std::vector<std::pair<IpAddress, const Pod*>> by_address;  // sorted, every family
   std::unordered_map<std::string, std::vector<const Pod*>> by_namespace;
   std::unordered_map<std::string, const Namespace*> namespaces;
+  // Namespaces a peer's namespaceSelector matches, filled on first use.
+  std::unordered_map<const PolicyPeer*, std::vector<const std::string*>> namespaces_of_peer;
 };
 
 Index build_index(const Cluster& cluster) {
@@ -46,7 +48,7 @@ const Pod* find_pod(Random& rng, const std::vector<const Pod*>& pool,
   return nullptr;
 }
 
-const Pod* peer_for(Random& rng, const Index& index, const NetworkPolicy& policy,
+const Pod* peer_for(Random& rng, Index& index, const NetworkPolicy& policy,
                     const PolicyRule& rule) {
   if (rule.peers.empty()) return index.on_wire[rng.below(index.on_wire.size())];
   const PolicyPeer& peer = rule.peers[rng.below(rule.peers.size())];
@@ -73,9 +75,12 @@ const Pod* peer_for(Random& rng, const Index& index, const NetworkPolicy& policy
   };
   std::string ns_name = policy.namespace_name;
   if (peer.namespace_selector) {
-    std::vector<const std::string*> matching;
-    for (const auto& [name, ns] : index.namespaces) {
-      if (peer.namespace_selector->matches(ns->labels)) matching.push_back(&name);
+    auto [cached, fresh] = index.namespaces_of_peer.try_emplace(&peer);
+    std::vector<const std::string*>& matching = cached->second;
+    if (fresh) {
+      for (const auto& [name, ns] : index.namespaces) {
+        if (peer.namespace_selector->matches(ns->labels)) matching.push_back(&name);
+      }
     }
     if (matching.empty()) return nullptr;
     ns_name = *matching[rng.below(matching.size())];
@@ -139,7 +144,7 @@ std::vector<FlowQuery> sample_flows(const Cluster& cluster, size_t n,
     const Pod* src = nullptr;
     const Pod* dst = nullptr;
     const PolicyRule* rule = nullptr;
-    if (!with_ingress.empty() && misses < 10 * n + 1000 && rng.unit() < allowed_fraction_hint) {
+    if (!with_ingress.empty() && misses < 2 * n + 1000 && rng.unit() < allowed_fraction_hint) {
       const auto& [policy_ptr, selected] = with_ingress[rng.below(with_ingress.size())];
       const NetworkPolicy& policy = *policy_ptr;
       dst = selected[rng.below(selected.size())];
