@@ -181,6 +181,9 @@ def run_scenario(path: Path, opts: Options, printer: Printer | None = None) -> R
             raise RuntimeError(f"podwall reported {loader_errors.group(1)} error(s) loading the "
                                f"manifests the testbed wrote (see {res.log_path})")
         note = "Linux bridge" if opts.fabric == "bridge" else f"{opts.fabric} over {port_type}"
+        if scenario.uses("sctp") and opts.sctp:
+            note += ", SCTP " + ("by the kernel" if bed.sctp_mode == "kernel" else
+                                 "from userspace (no kernel SCTP)")
         if stand_in:
             note += " (stand-in: expecting every flow to connect)"
         printer.header(res, scenario, note)

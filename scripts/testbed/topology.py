@@ -71,6 +71,7 @@ class Testbed:
         self._links: list[str] = []
         self._servers: list[subprocess.Popen] = []
         self._by_key: dict[str, Attachment] = {}
+        self.sctp_mode = sctp_mode()
 
     # -- lifetime -------------------------------------------------------------------------
     def __enter__(self) -> "Testbed":
@@ -197,7 +198,7 @@ class Testbed:
         pending = []
         for att in self.attachments:
             ep = att.endpoint
-            cmd = [self.python, str(AGENT / "echo_server.py")]
+            cmd = [self.python, str(AGENT / "echo_server.py"), "--sctp-mode", self.sctp_mode]
             for a in ep.addresses:
                 cmd += ["--address", a]
             for proto, port in sorted(ep.listen):
@@ -231,7 +232,7 @@ class Testbed:
         att = self._by_key[src_key]
         cmd = netns.in_ns(att.ns, [self.python, str(AGENT / "probe.py"), "once", "--src", src_ip,
                                    "--dst", dst_ip, "--proto", proto, "--port", str(port),
-                                   "--timeout", str(timeout)])
+                                   "--timeout", str(timeout), "--sctp-mode", self.sctp_mode])
         try:
             r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout + 15)
         except subprocess.TimeoutExpired:
@@ -252,6 +253,15 @@ class Testbed:
         self.run.record_process(p.pid, f"hold {att.ns}")
         self._servers.append(p)
         return HeldConnection(p, timeout)
+
+
+def sctp_mode() -> str:
+    """'kernel' where the kernel speaks SCTP (loading its module if need be), else 'user'."""
+    sys.path.insert(0, str(AGENT))
+    import sctp
+    if not sctp.kernel_available() and shutil.which("modprobe"):
+        subprocess.run(["modprobe", "-q", "sctp"], capture_output=True, timeout=30)
+    return "kernel" if sctp.kernel_available() else "user"
 
 
 class HeldConnection:

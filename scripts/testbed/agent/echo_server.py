@@ -28,8 +28,9 @@ def family_of(address: str) -> int:
     return socket.AF_INET6 if ":" in address else socket.AF_INET
 
 
-def listen_tcp(address: str, port: int) -> socket.socket:
-    s = socket.socket(family_of(address), socket.SOCK_STREAM)
+def listen_stream(address: str, port: int, proto: int = 0) -> socket.socket:
+    """A listening TCP socket, or SCTP (one-to-one style) with proto=IPPROTO_SCTP."""
+    s = socket.socket(family_of(address), socket.SOCK_STREAM, proto)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((address, port))
     s.listen(64)
@@ -50,6 +51,7 @@ def main() -> int:
     ap.add_argument("--tcp", type=int, action="append", default=[])
     ap.add_argument("--udp", type=int, action="append", default=[])
     ap.add_argument("--sctp", type=int, action="append", default=[])
+    ap.add_argument("--sctp-mode", choices=("kernel", "user"), default="user")
     ap.add_argument("--max-seconds", type=float, default=3600)
     args = ap.parse_args()
 
@@ -61,10 +63,14 @@ def main() -> int:
     sel = selectors.DefaultSelector()
     for a in args.address:
         for p in sorted(set(args.tcp)):
-            sel.register(listen_tcp(a, p), selectors.EVENT_READ, ("listen", None))
+            sel.register(listen_stream(a, p), selectors.EVENT_READ, ("listen", None))
         for p in sorted(set(args.udp)):
             sel.register(bind_udp(a, p), selectors.EVENT_READ, ("udp", None))
-        if args.sctp:
+        if args.sctp and args.sctp_mode == "kernel":
+            for p in sorted(set(args.sctp)):
+                sel.register(listen_stream(a, p, sctp.IPPROTO_SCTP), selectors.EVENT_READ,
+                             ("listen", None))
+        elif args.sctp:
             s = sctp.raw_socket(a)
             s.setblocking(False)
             sel.register(s, selectors.EVENT_READ, ("sctp", a))

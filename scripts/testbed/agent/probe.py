@@ -49,15 +49,16 @@ def recv_exact(s: socket.socket, n: int, deadline: float) -> bytes:
     return got
 
 
-def probe_tcp(src: str, dst: str, port: int, timeout: float) -> tuple[str, str]:
-    s = socket.socket(family_of(dst), socket.SOCK_STREAM)
+def probe_tcp(src: str, dst: str, port: int, timeout: float, proto: int = 0) -> tuple[str, str]:
+    """TCP, or kernel SCTP with proto=IPPROTO_SCTP: connect, then echo a token."""
+    s = socket.socket(family_of(dst), socket.SOCK_STREAM, proto)
     try:
         s.bind((src, 0))
         s.settimeout(timeout)
         try:
             s.connect((dst, port))
         except socket.timeout:
-            return "deny", "no answer to SYN"
+            return "deny", "no answer to SYN" if not proto else "no answer to INIT"
         except ConnectionRefusedError:
             return "refused", "reset"
         except OSError as e:
@@ -180,6 +181,9 @@ def once(args) -> dict:
             observed, detail = probe_tcp(args.src, args.dst, args.port, args.timeout)
         elif args.proto == "udp":
             observed, detail = probe_udp(args.src, args.dst, args.port, args.timeout)
+        elif args.proto == "sctp" and args.sctp_mode == "kernel":
+            observed, detail = probe_tcp(args.src, args.dst, args.port, args.timeout,
+                                         sctp.IPPROTO_SCTP)
         elif args.proto == "sctp":
             observed, detail = probe_sctp(args.src, args.dst, args.port, args.timeout)
         else:
@@ -240,6 +244,7 @@ def main() -> int:
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--timeout", type=float, default=1.5)
     ap.add_argument("--max-seconds", type=float, default=300)
+    ap.add_argument("--sctp-mode", choices=("kernel", "user"), default="user")
     args = ap.parse_args()
     if args.mode == "hold":
         return hold(args)

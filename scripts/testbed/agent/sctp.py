@@ -1,5 +1,9 @@
-"""The opening of an SCTP association (INIT, INIT-ACK, ABORT; RFC 9260) spoken from userspace
-over raw IP sockets, for kernels built without SCTP.
+"""SCTP for the testbed: the kernel's, where it has SCTP, else the opening of an association
+(INIT, INIT-ACK, ABORT; RFC 9260) spoken from userspace over raw IP sockets.
+
+With kernel SCTP the servers echo on SOCK_STREAM SCTP sockets and the probe connects like TCP.
+The userspace mode must not run beside kernel SCTP: the kernel would answer the same INIT with
+an ABORT (no listener) and the client's kernel would ABORT the INIT-ACK (out of the blue).
 
 Only as much as a firewall test needs: the client's INIT must reach the server and the server's
 INIT-ACK (tagged with the client's initiate tag) must come back; then the client ABORTs. While a
@@ -93,6 +97,15 @@ def payload(family: int, data: bytes) -> bytes:
         ihl = (data[0] & 0x0F) * 4 if data else 0
         return data[ihl:]
     return data
+
+
+def kernel_available() -> bool:
+    """Whether this kernel speaks SCTP (built in, or its module already loaded)."""
+    try:
+        socket.socket(socket.AF_INET, socket.SOCK_STREAM, IPPROTO_SCTP).close()
+        return True
+    except OSError:
+        return False
 
 
 assert crc32c(b"123456789") == 0xE3069283
