@@ -35,7 +35,8 @@ std::string numbered(const char* prefix, size_t i, int width) {
 std::vector<ContainerPort> ports_for(const std::string& tier) {
   using P = Protocol;
   if (tier == "web") return {{"http", 80, P::tcp}, {"https", 443, P::tcp}};
-  if (tier == "api") return {{"http", 8080, P::tcp}, {"grpc", 9090, P::tcp}, {"metrics", 9100, P::tcp}};
+  if (tier == "api")
+    return {{"http", 8080, P::tcp}, {"grpc", 9090, P::tcp}, {"metrics", 9100, P::tcp}};
   if (tier == "db") return {{"postgres", 5432, P::tcp}, {"metrics", 9187, P::tcp}};
   if (tier == "cache") return {{"redis", 6379, P::tcp}, {"statsd", 8125, P::udp}};
   return {{"http", 8000, P::tcp}, {"metrics", 9100, P::tcp}, {"diameter", 3868, P::sctp}};
@@ -49,7 +50,9 @@ IpAddress v6_for(size_t index) {
   return IpAddress::v6(bytes);
 }
 
-Cidr cidr(const std::string& text) { return *Cidr::parse(text); }
+Cidr cidr(const std::string& text) {
+  return *Cidr::parse(text);
+}
 
 LabelSelector labels(Labels l) {
   LabelSelector s;
@@ -105,8 +108,12 @@ PolicyPort named(Protocol proto, std::string name) {
   return p;
 }
 
-std::string app(Random& rng) { return "app-" + std::to_string(rng.below(kApps)); }
-std::string team(Random& rng) { return numbered("team-", rng.below(kTeams), 2); }
+std::string app(Random& rng) {
+  return "app-" + std::to_string(rng.below(kApps));
+}
+std::string team(Random& rng) {
+  return numbered("team-", rng.below(kTeams), 2);
+}
 
 // A /20 somewhere in 198.18.0.0/15 minus one or two /24s inside it.
 PolicyPeer random_v4_block(Random& rng) {
@@ -140,16 +147,17 @@ NetworkPolicy make_policy(Random& rng, const std::string& ns, size_t index, bool
     case 2: {  // cross-namespace, both selectors in one entry (AND)
       name = "team-web-to-api";
       p.pod_selector = labels({{"tier", "api"}});
-      p.ingress.push_back(
-          {{both(labels({{"team", team(rng)}}), labels({{"tier", "web"}}))},
-           {number(P::tcp, 8080)}, {}});
+      p.ingress.push_back({{both(labels({{"team", team(rng)}}), labels({{"tier", "web"}}))},
+                           {number(P::tcp, 8080)},
+                           {}});
       break;
     }
     case 3: {  // the OR form: any pod of prod namespaces, or web pods of this namespace
       name = "prod-or-web";
       p.pod_selector = labels({{"app", app(rng)}});
       p.ingress.push_back({{namespaces(labels({{"env", "prod"}})), pods(labels({{"tier", "web"}}))},
-                           {number(P::tcp, 443), number(P::tcp, 80)}, {}});
+                           {number(P::tcp, 443), number(P::tcp, 80)},
+                           {}});
       break;
     }
     case 4: {  // a partner range, with holes
@@ -161,7 +169,8 @@ NetworkPolicy make_policy(Random& rng, const std::string& ns, size_t index, bool
     case 5: {  // metrics scraped by the monitoring app of backend namespaces, by port name
       name = "allow-metrics";
       p.ingress.push_back({{both(labels({{"tier", "backend"}}), labels({{"app", "app-0"}}))},
-                           {named(P::tcp, "metrics")}, {}});
+                           {named(P::tcp, "metrics")},
+                           {}});
       break;
     }
     case 6: {  // port ranges for workers, from prod and staging namespaces
@@ -169,8 +178,8 @@ NetworkPolicy make_policy(Random& rng, const std::string& ns, size_t index, bool
       p.pod_selector = labels({{"tier", "worker"}});
       LabelSelector envs;
       envs.match_expressions.push_back(requirement("env", SelectorOp::in, {"prod", "staging"}));
-      p.ingress.push_back({{namespaces(envs)},
-                           {number(P::tcp, 8000, 8100), number(P::tcp, 30000, 32767)}, {}});
+      p.ingress.push_back(
+          {{namespaces(envs)}, {number(P::tcp, 8000, 8100), number(P::tcp, 30000, 32767)}, {}});
       break;
     }
     case 7: {  // egress: DNS, backend namespaces, and the own namespace
@@ -180,7 +189,8 @@ NetworkPolicy make_policy(Random& rng, const std::string& ns, size_t index, bool
       p.isolates_egress = true;
       p.egress.push_back({{both(labels({{"kubernetes.io/metadata.name", "kube-system"}}),
                                 labels({{"k8s-app", "kube-dns"}}))},
-                          {number(P::udp, 53), number(P::tcp, 53)}, {}});
+                          {number(P::udp, 53), number(P::tcp, 53)},
+                          {}});
       p.egress.push_back({{namespaces(labels({{"tier", "backend"}}))}, {}, {}});
       p.egress.push_back({{pods({})}, {}, {}});
       break;
@@ -195,9 +205,8 @@ NetworkPolicy make_policy(Random& rng, const std::string& ns, size_t index, bool
     }
     case 9: {  // databases: every operator, named port
       name = "db-from-api";
-      p.pod_selector.match_expressions = {
-          requirement("tier", SelectorOp::in, {"db"}),
-          requirement("canary", SelectorOp::does_not_exist, {})};
+      p.pod_selector.match_expressions = {requirement("tier", SelectorOp::in, {"db"}),
+                                          requirement("canary", SelectorOp::does_not_exist, {})};
       LabelSelector api;
       api.match_expressions = {requirement("tier", SelectorOp::in, {"api"}),
                                requirement("version", SelectorOp::exists, {})};
@@ -208,7 +217,8 @@ NetworkPolicy make_policy(Random& rng, const std::string& ns, size_t index, bool
       name = "v6-clients";
       p.pod_selector = labels({{"tier", "web"}});
       p.ingress.push_back({{block("2001:2::/64", {"2001:2::1:0/112"})},
-                           {number(P::tcp, 80), number(P::tcp, 443)}, {}});
+                           {number(P::tcp, 80), number(P::tcp, 443)},
+                           {}});
       break;
     }
     case 11: {  // lock one app down completely
@@ -287,7 +297,8 @@ Cluster make_synthetic_cluster(const SyntheticSpec& spec) {
       pod.namespace_name = "kube-system";
       pod.name = numbered("kube-dns-", i, 1);
       pod.labels = {{"k8s-app", "kube-dns"}};
-      pod.ports = {{"dns", 53, Protocol::udp}, {"dns-tcp", 53, Protocol::tcp},
+      pod.ports = {{"dns", 53, Protocol::udp},
+                   {"dns-tcp", 53, Protocol::tcp},
                    {"metrics", 9153, Protocol::tcp}};
     } else {
       // A replica of one of its namespace's workloads: replicas share labels and ports.

@@ -40,7 +40,7 @@ void write_synthetic_manifests(const Cluster& cluster, const std::string& dir);
 // `n` pod-to-pod connection attempts on ports the policies talk about. About
 // `allowed_fraction_hint` of them are built from an ingress rule (a peer it names, on a port it
 // opens) and so are likely, not certainly, allowed; the rest pair random pods.
-std::vector<FlowQuery> sample_flows(const Cluster& cluster, size_t n,
-                                    double allowed_fraction_hint, uint64_t seed);
+std::vector<FlowQuery> sample_flows(const Cluster& cluster, size_t n, double allowed_fraction_hint,
+                                    uint64_t seed);
 
 }  // namespace podwall

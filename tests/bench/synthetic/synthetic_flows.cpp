@@ -12,7 +12,7 @@ namespace {
 using synthetic::Random;
 
 struct Index {
-  std::vector<const Pod*> on_wire;  // pods with an address
+  std::vector<const Pod*> on_wire;                           // pods with an address
   std::vector<std::pair<IpAddress, const Pod*>> by_address;  // sorted, every family
   std::unordered_map<std::string, std::vector<const Pod*>> by_namespace;
   std::unordered_map<std::string, const Namespace*> namespaces;
@@ -120,8 +120,8 @@ void choose_port(Random& rng, const PolicyRule* rule, const Pod& dst, FlowQuery&
 
 }  // namespace
 
-std::vector<FlowQuery> sample_flows(const Cluster& cluster, size_t n,
-                                    double allowed_fraction_hint, uint64_t seed) {
+std::vector<FlowQuery> sample_flows(const Cluster& cluster, size_t n, double allowed_fraction_hint,
+                                    uint64_t seed) {
   Random rng(seed);
   Index index = build_index(cluster);
   std::vector<FlowQuery> flows;

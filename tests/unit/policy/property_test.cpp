@@ -8,10 +8,10 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 #include "control/compiler/compiler.h"
 #include "control/loader/loader.h"
@@ -30,7 +30,9 @@ uint64_t env_or(const char* name, uint64_t fallback) {
   return value ? std::strtoull(value, nullptr, 0) : fallback;
 }
 
-const char* verdict_name(Verdict v) { return v == Verdict::allow ? "allow" : "deny"; }
+const char* verdict_name(Verdict v) {
+  return v == Verdict::allow ? "allow" : "deny";
+}
 
 class TempDir {
  public:
@@ -59,8 +61,7 @@ struct Totals {
 
 // Compares every flow; returns false after too many failures to keep the log readable.
 void check_flows(const char* path_name, uint64_t seed, const RawCluster& raw,
-                 const PolicyTables& tables, const std::vector<FlowQuery>& flows,
-                 Totals& totals) {
+                 const PolicyTables& tables, const std::vector<FlowQuery>& flows, Totals& totals) {
   bool printed_cluster = false;
   for (const FlowQuery& flow : flows) {
     Verdict want = reference_verdict(raw, flow);
@@ -69,8 +70,8 @@ void check_flows(const char* path_name, uint64_t seed, const RawCluster& raw,
     if (++totals.failures > 20) continue;
     ADD_FAILURE() << "seed " << seed << " (" << path_name << "): " << describe_flow(flow)
                   << ": reference says " << verdict_name(want) << ", classify() says "
-                  << verdict_name(got) << "\n  why: "
-                  << format_explanation(tables, explain(tables, flow))
+                  << verdict_name(got)
+                  << "\n  why: " << format_explanation(tables, explain(tables, flow))
                   << (printed_cluster ? "" : "\n  cluster:\n" + to_yaml(raw));
     printed_cluster = true;
   }
@@ -100,8 +101,9 @@ TEST(PolicyProperty, CompiledTablesAgreeWithTheReferenceEvaluator) {
     std::ofstream(dir.path() / "cluster.yaml") << to_yaml(raw);
     LoadResult loaded = load_directory(dir.path().string());
     for (const Diagnostic& error : loaded.errors) {
-      ADD_FAILURE() << "seed " << seed << ": the loader rejects a valid cluster: "
-                    << error.to_string() << "\n" << to_yaml(raw);
+      ADD_FAILURE() << "seed " << seed
+                    << ": the loader rejects a valid cluster: " << error.to_string() << "\n"
+                    << to_yaml(raw);
     }
     if (!loaded.errors.empty()) continue;
     auto via_yaml = compile_policy(loaded.cluster);

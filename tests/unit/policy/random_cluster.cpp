@@ -8,8 +8,12 @@ namespace {
 
 // rng() % n rather than std::uniform_int_distribution: the latter may differ between standard
 // libraries, and a reported seed must replay the same cluster everywhere.
-size_t below(std::mt19937_64& rng, size_t n) { return n == 0 ? 0 : size_t(rng() % n); }
-bool chance(std::mt19937_64& rng, int percent) { return int(rng() % 100) < percent; }
+size_t below(std::mt19937_64& rng, size_t n) {
+  return n == 0 ? 0 : size_t(rng() % n);
+}
+bool chance(std::mt19937_64& rng, int percent) {
+  return int(rng() % 100) < percent;
+}
 
 template <typename T>
 const T& pick(std::mt19937_64& rng, const std::vector<T>& from) {
@@ -19,8 +23,8 @@ const T& pick(std::mt19937_64& rng, const std::vector<T>& from) {
 // Small alphabets so that selectors, names and addresses collide often.
 const std::map<std::string, std::vector<std::string>> kPodLabels = {
     {"app", {"web", "api", "db"}}, {"tier", {"a", "b"}}, {"env", {"prod", "dev"}}};
-const std::map<std::string, std::vector<std::string>> kNamespaceLabels = {
-    {"team", {"red", "blue"}}, {"env", {"prod", "dev"}}};
+const std::map<std::string, std::vector<std::string>> kNamespaceLabels = {{"team", {"red", "blue"}},
+                                                                          {"env", {"prod", "dev"}}};
 const std::vector<std::string> kPortNames = {"http", "dns", "metrics", "admin"};
 const std::vector<int> kPortNumbers = {53, 80, 443, 8080, 8443, 9090};
 const std::vector<std::string> kProtocols = {"TCP", "UDP", "SCTP"};
@@ -73,8 +77,10 @@ std::string random_prefix(std::mt19937_64& rng, bool v6, int len) {
   unsigned host = unsigned(below(rng, 64));
   int width = v6 ? 128 : 32;
   int host_bits = width - len;
-  if (host_bits >= 6) host = 0;
-  else host &= ~((1u << host_bits) - 1);
+  if (host_bits >= 6)
+    host = 0;
+  else
+    host &= ~((1u << host_bits) - 1);
   char text[64];
   if (v6) {
     if (len < 64) return len == 0 ? "::/0" : "2001:2::/" + std::to_string(len);
@@ -91,9 +97,12 @@ RawIpBlock random_ip_block(std::mt19937_64& rng) {
   int width = v6 ? 128 : 32;
   int len;
   size_t shape = below(rng, 10);
-  if (shape == 0) len = 0;                       // everything of the family
-  else if (shape == 1) len = v6 ? 48 : 16;       // far wider than the pods
-  else len = width - 2 - int(below(rng, 5));    // /26../30 or /122../126
+  if (shape == 0)
+    len = 0;  // everything of the family
+  else if (shape == 1)
+    len = v6 ? 48 : 16;  // far wider than the pods
+  else
+    len = width - 2 - int(below(rng, 5));  // /26../30 or /122../126
   RawIpBlock block{random_prefix(rng, v6, len), {}};
   size_t excepts = below(rng, 3);
   for (size_t i = 0; i < excepts; ++i) {
@@ -210,8 +219,8 @@ RawCluster random_cluster(std::mt19937_64& rng) {
     std::set<std::pair<int, std::string>> numbers;
     size_t ports = below(rng, 4);
     for (size_t j = 0; j < ports; ++j) {
-      RawContainerPort port{chance(rng, 80) ? pick(rng, kPortNames) : "",
-                            pick(rng, kPortNumbers), random_protocol(rng)};
+      RawContainerPort port{chance(rng, 80) ? pick(rng, kPortNames) : "", pick(rng, kPortNumbers),
+                            random_protocol(rng)};
       if (!port.name.empty() && !names.insert(port.name).second) continue;
       if (!numbers.insert({port.port, port.protocol}).second) continue;
       pod.ports.push_back(port);

@@ -7,14 +7,18 @@
 namespace podwall::testing {
 namespace {
 
-size_t below(std::mt19937_64& rng, size_t n) { return n == 0 ? 0 : size_t(rng() % n); }
+size_t below(std::mt19937_64& rng, size_t n) {
+  return n == 0 ? 0 : size_t(rng() % n);
+}
 
 template <typename T>
 const T& pick(std::mt19937_64& rng, const std::vector<T>& from) {
   return from[below(rng, from.size())];
 }
 
-IpAddress address(const std::string& text) { return *IpAddress::parse(text); }
+IpAddress address(const std::string& text) {
+  return *IpAddress::parse(text);
+}
 
 // The first and last address of a prefix, and their outside neighbours.
 void add_edges(const std::string& text, std::vector<IpAddress>& out) {
@@ -60,8 +64,7 @@ void add_rule_ports(const std::vector<RawRule>& rules, std::set<int>& ports,
 
 }  // namespace
 
-std::vector<FlowQuery> random_flows(const RawCluster& cluster, size_t count,
-                                    std::mt19937_64& rng) {
+std::vector<FlowQuery> random_flows(const RawCluster& cluster, size_t count, std::mt19937_64& rng) {
   // Candidate addresses per family, tagged with the pod they belong to (or none).
   std::vector<std::pair<IpAddress, int>> pods[2];
   std::vector<IpAddress> others[2];
@@ -81,8 +84,8 @@ std::vector<FlowQuery> random_flows(const RawCluster& cluster, size_t count,
   std::vector<IpAddress> edges;
   for (const auto& block : blocks) add_edges(block, edges);
   // Unused addresses near the pods, and some far away.
-  for (const char* text : {"198.18.0.63", "198.18.0.0", "198.18.1.7", "10.1.2.3",
-                           "2001:2::3f", "2001:2::1:0", "2001:db8::1", "fe80::1"}) {
+  for (const char* text : {"198.18.0.63", "198.18.0.0", "198.18.1.7", "10.1.2.3", "2001:2::3f",
+                           "2001:2::1:0", "2001:db8::1", "fe80::1"}) {
     edges.push_back(address(text));
   }
   for (const IpAddress& a : edges) {

@@ -21,8 +21,8 @@ LabelSelector selector_of(const RawSelector& raw) {
   for (const RawExpression& e : raw.match_expressions) {
     SelectorRequirement req;
     req.key = e.key;
-    req.op = e.op == "In"      ? SelectorOp::in
-             : e.op == "NotIn" ? SelectorOp::not_in
+    req.op = e.op == "In"       ? SelectorOp::in
+             : e.op == "NotIn"  ? SelectorOp::not_in
              : e.op == "Exists" ? SelectorOp::exists
                                 : SelectorOp::does_not_exist;
     req.values = e.values;
@@ -80,8 +80,8 @@ void write_selector(std::ostringstream& out, const RawSelector& s, const std::st
   }
 }
 
-void write_rules(std::ostringstream& out, const char* section, const char* peers_key,
-                 ListForm form, const std::vector<RawRule>& rules) {
+void write_rules(std::ostringstream& out, const char* section, const char* peers_key, ListForm form,
+                 const std::vector<RawRule>& rules) {
   if (form == ListForm::absent) return;
   if (form == ListForm::empty) {
     out << "  " << section << ": []\n";
@@ -225,8 +225,8 @@ std::string to_yaml(const RawCluster& raw) {
     if (!pod.ports.empty()) {
       out << "      ports:\n";
       for (const auto& port : pod.ports) {
-        out << "        - containerPort: " << port.port << "\n          protocol: "
-            << port.protocol << "\n";
+        out << "        - containerPort: " << port.port << "\n          protocol: " << port.protocol
+            << "\n";
         if (!port.name.empty()) out << "          name: " << port.name << "\n";
       }
     }

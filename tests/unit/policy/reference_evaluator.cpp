@@ -136,8 +136,8 @@ bool rule_allows(const RawCluster& cluster, const RawRule& rule, const std::stri
 
 // Is `self` (a pod) allowed to talk with the peer in this direction?
 bool direction_allows(const RawCluster& cluster, bool egress, const RawPod& self,
-                      const IpAddress& peer_address, const RawPod* peer_pod,
-                      const FlowQuery& flow, const RawPod* receiver) {
+                      const IpAddress& peer_address, const RawPod* peer_pod, const FlowQuery& flow,
+                      const RawPod* receiver) {
   bool isolated = false;
   bool allowed = false;
   for (const RawPolicy& policy : cluster.policies) {

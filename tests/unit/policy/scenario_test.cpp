@@ -61,7 +61,9 @@ std::vector<ScenarioDir> all_dirs() {
   return dirs;
 }
 
-std::string verdict_name(Verdict v) { return v == Verdict::allow ? "allow" : "deny"; }
+std::string verdict_name(Verdict v) {
+  return v == Verdict::allow ? "allow" : "deny";
+}
 
 class Scenario : public ::testing::TestWithParam<ScenarioDir> {};
 
@@ -83,9 +85,9 @@ TEST_P(Scenario, EveryFlowHasItsExpectedVerdict) {
     Verdict got = classify(*tables, flow.query);
     if (got == flow.expected) continue;
     ADD_FAILURE_AT(flow.file.c_str(), flow.line)
-        << "expected " << verdict_name(flow.expected) << ", classify() says "
-        << verdict_name(got) << "\n  flow: " << flow.text << "\n  why:  "
-        << format_explanation(*tables, explain(*tables, flow.query));
+        << "expected " << verdict_name(flow.expected) << ", classify() says " << verdict_name(got)
+        << "\n  flow: " << flow.text
+        << "\n  why:  " << format_explanation(*tables, explain(*tables, flow.query));
   }
 }
 
