@@ -18,10 +18,12 @@ int run_check(const Args& args) {
   const TableStats& s = loaded.tables->stats;
   std::printf(
       "%s: ok: %zu files, %zu namespaces, %zu pods (%zu addresses), %zu policies, "
-      "%zu identities, %zu isolation groups, %zu IP sets, %zu CIDR classes, %zu allow entries, "
+      "%zu identities, %zu namespace classes, %zu pod classes, %zu isolation groups, %zu IP sets, "
+      "%zu CIDR classes, %zu allow entries, "
       "%zu table bytes\n",
       dir->c_str(), loaded.files, s.namespaces, s.pods, s.endpoints, s.policies, s.identities,
-      s.groups, s.ip_sets, s.cidr_classes, s.allow_entries, s.bytes);
+      s.namespace_classes, s.pod_classes, s.groups, s.ip_sets, s.cidr_classes, s.allow_entries,
+      s.bytes);
   return kExitOk;
 }
 

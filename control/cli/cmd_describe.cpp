@@ -67,14 +67,17 @@ int run_describe(const Args& args) {
   }
   for (size_t e = 0; e < t.endpoints.size(); ++e) {
     // One paragraph per pod: skip the second address of dual-stack pods.
-    if (e > 0 && t.endpoints[e].pod == t.endpoints[e - 1].pod) continue;
-    const Pod& pod = cluster.pods[t.endpoints[e].pod];
+    if (e > 0 && t.endpoint_pod[e] == t.endpoint_pod[e - 1]) continue;
+    const Pod& pod = cluster.pods[t.endpoint_pod[e]];
     std::string addresses;
-    for (const auto& a : pod.addresses) addresses += (addresses.empty() ? "" : ", ") + a.to_string();
+    for (const auto& a : pod.addresses)
+      addresses += (addresses.empty() ? "" : ", ") + a.to_string();
     std::printf("Pod %s/%s  [%s]\n", pod.namespace_name.c_str(), pod.name.c_str(),
                 addresses.c_str());
-    std::printf("  ingress: %s\n", isolation(t, t.endpoints[e].identity, Direction::ingress).c_str());
-    std::printf("  egress:  %s\n", isolation(t, t.endpoints[e].identity, Direction::egress).c_str());
+    std::printf("  ingress: %s\n",
+                isolation(t, t.endpoints[e].identity, Direction::ingress).c_str());
+    std::printf("  egress:  %s\n",
+                isolation(t, t.endpoints[e].identity, Direction::egress).c_str());
   }
   for (const auto& pod : cluster.pods) {
     if (pod.addresses.empty()) {

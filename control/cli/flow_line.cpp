@@ -22,8 +22,8 @@ FlowLineResult parse_flow_line(std::string_view line, const PodResolver& resolve
   for (std::string w; in >> w;) words.push_back(w);
   if (words.empty() || words[0][0] == '#') return result;
   if (words.size() != 4) {
-    result.error = "expected 4 fields 'SRC_IP DST_IP PROTO DPORT', got " +
-                   std::to_string(words.size());
+    result.error =
+        "expected 4 fields 'SRC_IP DST_IP PROTO DPORT', got " + std::to_string(words.size());
     return result;
   }
   auto src = parse_endpoint(words[0], resolve_pod);

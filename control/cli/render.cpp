@@ -63,8 +63,7 @@ std::string render_ports(const std::vector<PolicyPort>& ports) {
   return out;
 }
 
-std::string render_rule(const PolicyRule& rule, const std::string& policy_namespace,
-                        bool ingress) {
+std::string render_rule(const PolicyRule& rule, const std::string& policy_namespace, bool ingress) {
   std::string peers;
   if (rule.peers.empty()) {
     peers = "any source";

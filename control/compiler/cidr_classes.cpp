@@ -31,8 +31,7 @@ std::pair<u128, u128> range_of(const Cidr& c) {
 uint32_t CidrClasses::add_block(const IpBlock& block) {
   std::vector<Cidr> except = block.except;
   std::sort(except.begin(), except.end());
-  auto [it, inserted] =
-      block_ids_.try_emplace({block.cidr, except}, uint32_t(blocks_.size()));
+  auto [it, inserted] = block_ids_.try_emplace({block.cidr, except}, uint32_t(blocks_.size()));
   if (inserted) blocks_.push_back({block.cidr, std::move(except)});
   return it->second;
 }

@@ -52,8 +52,8 @@ ClusterIndex::ClusterIndex(const Cluster& cluster) : cluster_(cluster) {
       continue;
     }
     auto named = named_ports_of(pod);
-    auto [it, inserted] = identity_ids.try_emplace(identity_key(ns, pod.labels, named),
-                                                   uint32_t(identities_.size()));
+    auto [it, inserted] =
+        identity_ids.try_emplace(identity_key(ns, pod.labels, named), uint32_t(identities_.size()));
     if (inserted) {
       IdentityRecord record;
       record.namespace_id = ns;
@@ -92,6 +92,76 @@ const std::vector<uint32_t>& ClusterIndex::identities_matching(uint32_t ns,
   if (inserted) {
     for (uint32_t id : by_namespace_[ns]) {
       if (selector.matches(*identities_[id].labels)) it->second.push_back(id);
+    }
+  }
+  return it->second;
+}
+
+void ClusterIndex::build_classes(const std::vector<const LabelSelector*>& namespace_selectors,
+                                 const std::vector<const LabelSelector*>& pod_selectors) {
+  // Namespace classes: the signature of a namespace is the set of distinct selectors it meets.
+  std::vector<const std::vector<uint32_t>*> results;
+  std::unordered_map<std::string, bool> seen;
+  for (const LabelSelector* sel : namespace_selectors) {
+    if (seen.emplace(sel->canonical(), true).second) results.push_back(&namespaces_matching(*sel));
+  }
+  std::vector<std::string> signature(namespace_count());
+  for (size_t i = 0; i < results.size(); ++i) {
+    for (uint32_t ns : *results[i]) signature[ns] += std::to_string(i) + ",";
+  }
+  std::unordered_map<std::string, uint32_t> ns_class_ids;
+  ns_class_.resize(namespace_count());
+  for (uint32_t ns = 0; ns < namespace_count(); ++ns) {
+    auto [it, inserted] = ns_class_ids.try_emplace(signature[ns], uint32_t(ns_class_ids.size()));
+    if (inserted) namespaces_of_class_.emplace_back();
+    ns_class_[ns] = it->second;
+    namespaces_of_class_[it->second].push_back(ns);
+  }
+
+  // Pod classes: labels projected onto the keys peer podSelectors mention.
+  std::vector<std::string> keys;
+  for (const LabelSelector* sel : pod_selectors) {
+    for (const auto& [k, v] : sel->match_labels) keys.push_back(k);
+    for (const auto& req : sel->match_expressions) keys.push_back(req.key);
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  std::unordered_map<std::string, uint32_t> pod_class_ids;
+  identity_pod_class_.resize(identities_.size());
+  for (uint32_t id = 0; id < identities_.size(); ++id) {
+    Labels projected;
+    std::string key;
+    for (const auto& k : keys) {
+      auto it = identities_[id].labels->find(k);
+      if (it == identities_[id].labels->end()) continue;
+      projected.emplace(k, it->second);
+      key += k + "\t" + it->second + "\n";
+    }
+    auto [it, inserted] = pod_class_ids.try_emplace(key, uint32_t(pod_class_labels_.size()));
+    if (inserted) pod_class_labels_.push_back(std::move(projected));
+    identity_pod_class_[id] = it->second;
+  }
+
+  classes_in_ns_.assign(namespace_count(), {});
+  classes_in_ns_class_.assign(namespaces_of_class_.size(), {});
+  for (uint32_t id = 0; id < identities_.size(); ++id) {
+    uint32_t ns = identities_[id].namespace_id;
+    classes_in_ns_[ns].push_back(identity_pod_class_[id]);
+    classes_in_ns_class_[ns_class_[ns]].push_back(identity_pod_class_[id]);
+  }
+  for (auto* lists : {&classes_in_ns_, &classes_in_ns_class_}) {
+    for (auto& list : *lists) {
+      std::sort(list.begin(), list.end());
+      list.erase(std::unique(list.begin(), list.end()), list.end());
+    }
+  }
+}
+
+const std::vector<uint32_t>& ClusterIndex::pod_classes_matching(const LabelSelector& selector) {
+  auto [it, inserted] = pod_class_memo_.try_emplace(selector.canonical());
+  if (inserted) {
+    for (uint32_t pc = 0; pc < pod_class_labels_.size(); ++pc) {
+      if (selector.matches(pod_class_labels_[pc])) it->second.push_back(pc);
     }
   }
   return it->second;

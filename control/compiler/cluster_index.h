@@ -1,6 +1,10 @@
 #pragma once
-// Stage 1 of the compiler: ids for namespaces, identities and endpoints, and memoised
-// selector resolution.
+// Stage 1 of the compiler: ids for namespaces, identities and endpoints; the namespace and pod
+// classes peers are named by; memoised selector resolution.
+//
+// A namespace class holds the namespaces that match exactly the same namespaceSelectors of
+// the cluster's peers. A pod class holds the pods whose labels agree on every key any peer
+// podSelector mentions. Peers named through classes stay small however broad the selector.
 
 #include <cstdint>
 #include <string>
@@ -43,7 +47,29 @@ class ClusterIndex {
   // Identities of namespace `ns` whose pod labels match; sorted ids. Memoised.
   const std::vector<uint32_t>& identities_matching(uint32_t ns, const LabelSelector& selector);
   // Distinct selector-derived sets resolved so far (for statistics).
-  size_t resolved_sets() const { return ns_memo_.size() + identity_memo_.size(); }
+  size_t resolved_sets() const {
+    return ns_memo_.size() + identity_memo_.size() + pod_class_memo_.size();
+  }
+
+  // Cuts namespace and pod classes from the selectors that name peers. Call once, before the
+  // class accessors below.
+  void build_classes(const std::vector<const LabelSelector*>& peer_namespace_selectors,
+                     const std::vector<const LabelSelector*>& peer_pod_selectors);
+  size_t ns_class_count() const { return namespaces_of_class_.size(); }
+  size_t pod_class_count() const { return pod_class_labels_.size(); }
+  uint32_t ns_class(uint32_t ns) const { return ns_class_[ns]; }
+  uint32_t pod_class(uint32_t identity) const { return identity_pod_class_[identity]; }
+  const std::vector<uint32_t>& namespaces_of_class(uint32_t nc) const {
+    return namespaces_of_class_[nc];
+  }
+  // Pod classes with at least one pod in a namespace / a namespace class; sorted.
+  const std::vector<uint32_t>& pod_classes_in(uint32_t ns) const { return classes_in_ns_[ns]; }
+  const std::vector<uint32_t>& pod_classes_in_class(uint32_t nc) const {
+    return classes_in_ns_class_[nc];
+  }
+  // Pod classes whose labels match; sorted. Memoised. Exact only for selectors that were
+  // passed to build_classes.
+  const std::vector<uint32_t>& pod_classes_matching(const LabelSelector& selector);
 
  private:
   const Cluster& cluster_;
@@ -56,6 +82,14 @@ class ClusterIndex {
   std::vector<EndpointRecord> endpoints_;
   std::unordered_map<std::string, std::vector<uint32_t>> ns_memo_;
   std::unordered_map<std::string, std::vector<uint32_t>> identity_memo_;
+
+  std::vector<uint32_t> ns_class_;
+  std::vector<std::vector<uint32_t>> namespaces_of_class_;
+  std::vector<uint32_t> identity_pod_class_;
+  std::vector<Labels> pod_class_labels_;
+  std::vector<std::vector<uint32_t>> classes_in_ns_;
+  std::vector<std::vector<uint32_t>> classes_in_ns_class_;
+  std::unordered_map<std::string, std::vector<uint32_t>> pod_class_memo_;
 };
 
 }  // namespace podwall

@@ -1,6 +1,7 @@
 #include "control/compiler/rule_builder.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace podwall {
 
@@ -116,7 +117,7 @@ void RuleBuilder::build_groups() {
   }
 }
 
-void RuleBuilder::emit(uint32_t group, PeerKind kind, uint32_t value, uint32_t rule_ref,
+void RuleBuilder::emit(uint32_t group, PeerKind kind, uint64_t value, uint32_t rule_ref,
                        uint32_t set) {
   rows.push_back({PolicyTables::allow_key(group, kind, value), rule_ref, set});
 }
@@ -165,44 +166,112 @@ void RuleBuilder::add_rule(uint32_t g, const NetworkPolicy& policy, const Policy
     if (!peer_named.empty()) add_named_egress(g, policy, nullptr, peer_named, rule_ref);
     return;
   }
-  uint32_t own_ns = index_.namespace_id(policy.namespace_name);
   for (const auto& peer : rule.peers) {
     if (!peer_named.empty()) add_named_egress(g, policy, &peer, peer_named, rule_ref);
     if (!has_fixed_ports) continue;
-    if (peer.ip_block) {
-      for (uint32_t cls : cidrs_.classes_of_block(block_of_peer_.at(&peer))) {
-        emit(g, PeerKind::cidr, cls, rule_ref, set);
-      }
-    } else if (!peer.namespace_selector) {
-      for (uint32_t id : index_.identities_matching(own_ns, *peer.pod_selector)) {
-        emit(g, PeerKind::identity, id, rule_ref, set);
-      }
-    } else {
-      const auto& namespaces = index_.namespaces_matching(*peer.namespace_selector);
-      if (!peer.pod_selector) {
-        if (namespaces.size() == index_.namespace_count()) {
-          emit(g, PeerKind::any_pod, 0, rule_ref, set);
-        } else {
-          for (uint32_t ns : namespaces) emit(g, PeerKind::namespace_, ns, rule_ref, set);
-        }
-      } else {
-        for (uint32_t ns : namespaces) {
-          for (uint32_t id : index_.identities_matching(ns, *peer.pod_selector)) {
-            emit(g, PeerKind::identity, id, rule_ref, set);
-          }
-        }
-      }
+    for (const RemoteKey& key : remote_keys(policy, peer)) {
+      emit(g, key.kind, key.value, rule_ref, set);
     }
   }
+}
+
+namespace {
+
+std::vector<uint32_t> intersect(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b) {
+  std::vector<uint32_t> out;
+  std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+
+}  // namespace
+
+// Every pod of some namespaces: by namespace id or by namespace class, whichever takes fewer
+// keys (a class lies wholly inside or outside a selector's namespaces).
+std::vector<RemoteKey> RuleBuilder::namespace_keys(const std::vector<uint32_t>& namespaces) {
+  if (namespaces.size() == index_.namespace_count()) return {{PeerKind::any_pod, 0}};
+  std::vector<uint32_t> classes;
+  for (uint32_t ns : namespaces) classes.push_back(index_.ns_class(ns));
+  std::sort(classes.begin(), classes.end());
+  classes.erase(std::unique(classes.begin(), classes.end()), classes.end());
+  std::vector<RemoteKey> keys;
+  if (classes.size() < namespaces.size()) {
+    for (uint32_t nc : classes) keys.push_back({PeerKind::ns_class, nc});
+  } else {
+    for (uint32_t ns : namespaces) keys.push_back({PeerKind::namespace_, ns});
+  }
+  return keys;
+}
+
+// Matching pods of some namespaces: pairs by namespace, by namespace class, or -- when every
+// namespace counts -- pod classes alone; whichever takes fewest keys.
+std::vector<RemoteKey> RuleBuilder::namespace_pod_keys(const std::vector<uint32_t>& namespaces,
+                                                       const LabelSelector& pod_selector) {
+  const auto& matching = index_.pod_classes_matching(pod_selector);
+  std::vector<RemoteKey> by_ns, by_class, by_pod_class;
+  for (uint32_t ns : namespaces) {
+    for (uint32_t pc : intersect(index_.pod_classes_in(ns), matching)) {
+      by_ns.push_back({PeerKind::namespace_pod, pair_value(ns, pc)});
+    }
+  }
+  std::vector<uint32_t> classes;
+  for (uint32_t ns : namespaces) classes.push_back(index_.ns_class(ns));
+  std::sort(classes.begin(), classes.end());
+  classes.erase(std::unique(classes.begin(), classes.end()), classes.end());
+  for (uint32_t nc : classes) {
+    for (uint32_t pc : intersect(index_.pod_classes_in_class(nc), matching)) {
+      by_class.push_back({PeerKind::ns_class_pod, pair_value(nc, pc)});
+    }
+  }
+  auto* best = by_ns.size() <= by_class.size() ? &by_ns : &by_class;
+  if (namespaces.size() == index_.namespace_count()) {
+    for (uint32_t pc : matching) by_pod_class.push_back({PeerKind::pod_class, pc});
+    if (by_pod_class.size() < best->size()) best = &by_pod_class;
+  }
+  return std::move(*best);
+}
+
+const std::vector<RemoteKey>& RuleBuilder::remote_keys(const NetworkPolicy& policy,
+                                                       const PolicyPeer& peer) {
+  std::string memo_key;
+  if (peer.ip_block) {
+    memo_key = "b" + std::to_string(block_of_peer_.at(&peer));
+  } else if (!peer.namespace_selector) {
+    memo_key = "p" + policy.namespace_name + "\n" + peer.pod_selector->canonical();
+  } else {
+    memo_key = "n" + peer.namespace_selector->canonical() + "\n" +
+               (peer.pod_selector ? "p" + peer.pod_selector->canonical() : "");
+  }
+  auto [it, inserted] = remote_memo_.try_emplace(memo_key);
+  if (!inserted) return it->second;
+  auto& keys = it->second;
+
+  if (peer.ip_block) {
+    for (uint32_t cls : cidrs_.classes_of_block(block_of_peer_.at(&peer))) {
+      keys.push_back({PeerKind::cidr, cls});
+    }
+  } else if (!peer.namespace_selector) {
+    uint32_t own = index_.namespace_id(policy.namespace_name);
+    if (peer.pod_selector->empty()) {
+      keys.push_back({PeerKind::namespace_, own});
+    } else {
+      keys = namespace_pod_keys({own}, *peer.pod_selector);
+    }
+  } else {
+    const auto& namespaces = index_.namespaces_matching(*peer.namespace_selector);
+    if (!peer.pod_selector || peer.pod_selector->empty()) {
+      keys = namespace_keys(namespaces);
+    } else {
+      keys = namespace_pod_keys(namespaces, *peer.pod_selector);
+    }
+  }
+  return keys;
 }
 
 // Egress named ports resolve against the destination pod, so the rows go per identity (or,
 // for an ipBlock peer, per endpoint whose address lies in the block). Non-pod destinations
 // have no container ports and never match a named port.
-void RuleBuilder::add_named_egress(uint32_t g, const NetworkPolicy& policy,
-                                   const PolicyPeer* peer,
-                                   const std::vector<const PolicyPort*>& named,
-                                   uint32_t rule_ref) {
+void RuleBuilder::add_named_egress(uint32_t g, const NetworkPolicy& policy, const PolicyPeer* peer,
+                                   const std::vector<const PolicyPort*>& named, uint32_t rule_ref) {
   auto spec_for = [&](const IdentityRecord& remote) {
     PortSpec spec;
     for (const PolicyPort* port : named) {

@@ -27,6 +27,12 @@ struct AllowRow {
   uint32_t port_set;
 };
 
+// A way to name a set of peers in the allow map.
+struct RemoteKey {
+  PeerKind kind;
+  uint64_t value;
+};
+
 struct GroupRecord {
   Direction direction;
   std::vector<uint32_t> policies;  // in cluster order
@@ -57,13 +63,19 @@ class RuleBuilder {
                 uint32_t rule_ref);
   void add_named_egress(uint32_t group, const NetworkPolicy& policy, const PolicyPeer* peer,
                         const std::vector<const PolicyPort*>& named, uint32_t rule_ref);
-  void emit(uint32_t group, PeerKind kind, uint32_t value, uint32_t rule_ref, uint32_t set);
+  void emit(uint32_t group, PeerKind kind, uint64_t value, uint32_t rule_ref, uint32_t set);
+  // The keys naming a peer entry's pods; the same for every group, so computed once.
+  const std::vector<RemoteKey>& remote_keys(const NetworkPolicy& policy, const PolicyPeer& peer);
+  std::vector<RemoteKey> namespace_keys(const std::vector<uint32_t>& namespaces);
+  std::vector<RemoteKey> namespace_pod_keys(const std::vector<uint32_t>& namespaces,
+                                            const LabelSelector& pod_selector);
 
   ClusterIndex& index_;
   const CidrClasses& cidrs_;
   const std::unordered_map<const PolicyPeer*, uint32_t>& block_of_peer_;
   std::vector<uint32_t> first_rule_ref_;  // per policy: its ingress rules, then its egress rules
   std::unordered_map<std::string, uint32_t> spec_ids_;
+  std::unordered_map<std::string, std::vector<RemoteKey>> remote_memo_;
 };
 
 // Resolves a named port against a pod's container ports; 0 when the pod has no such port.

@@ -11,31 +11,44 @@ namespace podwall {
 namespace {
 
 // Open-addressing tables stay at most half full so that a miss ends within a probe or two.
-size_t table_size_for(size_t entries) { return std::bit_ceil(std::max<size_t>(entries * 2, 8)); }
+size_t table_size_for(size_t entries) {
+  return std::bit_ceil(std::max<size_t>(entries * 2, 8));
+}
 
-void pack_endpoints(const ClusterIndex& index, const CidrClasses& cidrs, PolicyTables& t) {
+void pack_endpoints(const ClusterIndex& index, const CidrClasses& cidrs, const RuleBuilder& rules,
+                    PolicyTables& t) {
   const auto& records = index.endpoints();
   size_t v4 = 0, v6 = 0;
   for (const auto& e : records) (e.address.is_v4() ? v4 : v6)++;
-  t.v4_endpoints.assign(v4 ? table_size_for(v4) : 0, V4Slot{0, kNoId});
-  t.v6_endpoints.assign(v6 ? table_size_for(v6) : 0, V6Slot{{}, kNoId});
+  EndpointInfo empty{kNoId, kNoId, {kNoId, kNoId}, kNoId, kNoId, kNoId, kNoId};
+  t.v4_endpoints.assign(v4 ? table_size_for(v4) : 0, V4Slot{0, empty});
+  t.v6_endpoints.assign(v6 ? table_size_for(v6) : 0, V6Slot{{}, empty});
 
   for (uint32_t id = 0; id < records.size(); ++id) {
     const EndpointRecord& e = records[id];
-    t.endpoints.push_back({e.identity, index.identities()[e.identity].namespace_id,
-                           cidrs.class_of(e.address), e.pod});
+    uint32_t ns = index.identities()[e.identity].namespace_id;
+    const auto& groups = rules.identity_groups[e.identity];
+    EndpointInfo info{id,
+                      e.identity,
+                      {groups[0], groups[1]},
+                      ns,
+                      index.ns_class(ns),
+                      index.pod_class(e.identity),
+                      cidrs.class_of(e.address)};
+    t.endpoints.push_back(info);
+    t.endpoint_pod.push_back(e.pod);
     if (e.address.is_v4()) {
       uint32_t a = e.address.v4_host_order();
       size_t mask = t.v4_endpoints.size() - 1;
       size_t i = mix64(a) & mask;
-      while (t.v4_endpoints[i].endpoint != kNoId) i = (i + 1) & mask;
-      t.v4_endpoints[i] = {a, id};
+      while (t.v4_endpoints[i].info.endpoint != kNoId) i = (i + 1) & mask;
+      t.v4_endpoints[i] = {a, info};
     } else {
       size_t mask = t.v6_endpoints.size() - 1;
       size_t i = hash_v6(e.address.bytes.data()) & mask;
-      while (t.v6_endpoints[i].endpoint != kNoId) i = (i + 1) & mask;
+      while (t.v6_endpoints[i].info.endpoint != kNoId) i = (i + 1) & mask;
       std::memcpy(t.v6_endpoints[i].address, e.address.bytes.data(), 16);
-      t.v6_endpoints[i].endpoint = id;
+      t.v6_endpoints[i].info = info;
     }
   }
 }
@@ -70,7 +83,11 @@ void pack_allow_map(RuleBuilder& rules, PolicyTables& t) {
     merge_ranges(merged.ranges);
     AllowSlot slot{rows[begin].key, rules.intern(merged), uint32_t(t.provenance.size()),
                    uint32_t(end - begin)};
-    for (size_t r = begin; r < end; ++r) t.provenance.push_back({rows[r].rule_ref, rows[r].port_set});
+    for (size_t r = begin; r < end; ++r) {
+      t.provenance.push_back({rows[r].rule_ref, rows[r].port_set});
+    }
+    uint64_t group = (slot.key >> 40) - 1;
+    t.group_kinds[group] |= uint16_t(1u << ((slot.key >> kValueBits) & 0xf));
     size_t i = mix64(slot.key) & mask;
     while (t.allow_map[i].key != 0) i = (i + 1) & mask;
     t.allow_map[i] = slot;
@@ -94,7 +111,7 @@ std::unique_ptr<PolicyTables> pack_tables(const ClusterIndex& index, const CidrC
   auto t = std::make_unique<PolicyTables>();
   const Cluster& cluster = index.cluster();
 
-  pack_endpoints(index, cidrs, *t);
+  pack_endpoints(index, cidrs, rules, *t);
   t->v4_interval_starts = cidrs.v4_starts;
   t->v4_interval_class = cidrs.v4_classes;
   t->v6_interval_starts = cidrs.v6_starts;
@@ -106,11 +123,11 @@ std::unique_ptr<PolicyTables> pack_tables(const ClusterIndex& index, const CidrC
   }
   for (const auto& group : rules.groups) {
     t->groups.push_back({uint32_t(t->group_policies.size()), uint32_t(group.policies.size())});
-    t->group_policies.insert(t->group_policies.end(), group.policies.begin(),
-                             group.policies.end());
+    t->group_policies.insert(t->group_policies.end(), group.policies.begin(), group.policies.end());
   }
   t->rule_refs = rules.rule_refs;
 
+  t->group_kinds.assign(rules.groups.size(), 0);
   pack_allow_map(rules, *t);  // may intern merged port sets, so port sets are packed after
   pack_port_sets(rules, *t);
 
@@ -126,6 +143,8 @@ std::unique_ptr<PolicyTables> pack_tables(const ClusterIndex& index, const CidrC
   s.identities = t->identities.size();
   s.groups = t->groups.size();
   s.cidr_classes = cidrs.class_count();
+  s.namespace_classes = index.ns_class_count();
+  s.pod_classes = index.pod_class_count();
   s.bytes = t->bytes();
   return t;
 }

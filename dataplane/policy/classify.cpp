@@ -10,23 +10,23 @@ namespace podwall {
 
 namespace {
 
-uint32_t find_v4_endpoint(const PolicyTables& t, uint32_t address) {
-  if (t.v4_endpoints.empty()) return kNoId;
+const EndpointInfo* find_v4_endpoint(const PolicyTables& t, uint32_t address) {
+  if (t.v4_endpoints.empty()) return nullptr;
   size_t mask = t.v4_endpoints.size() - 1;
   for (size_t i = mix64(address) & mask;; i = (i + 1) & mask) {
     const V4Slot& slot = t.v4_endpoints[i];
-    if (slot.endpoint == kNoId) return kNoId;
-    if (slot.address == address) return slot.endpoint;
+    if (slot.info.endpoint == kNoId) return nullptr;
+    if (slot.address == address) return &slot.info;
   }
 }
 
-uint32_t find_v6_endpoint(const PolicyTables& t, const uint8_t* address) {
-  if (t.v6_endpoints.empty()) return kNoId;
+const EndpointInfo* find_v6_endpoint(const PolicyTables& t, const uint8_t* address) {
+  if (t.v6_endpoints.empty()) return nullptr;
   size_t mask = t.v6_endpoints.size() - 1;
   for (size_t i = hash_v6(address) & mask;; i = (i + 1) & mask) {
     const V6Slot& slot = t.v6_endpoints[i];
-    if (slot.endpoint == kNoId) return kNoId;
-    if (std::memcmp(slot.address, address, 16) == 0) return slot.endpoint;
+    if (slot.info.endpoint == kNoId) return nullptr;
+    if (std::memcmp(slot.address, address, 16) == 0) return &slot.info;
   }
 }
 
@@ -58,7 +58,13 @@ uint32_t v6_cidr_class(const PolicyTables& t, const uint8_t* address) {
   return t.v6_interval_class[first - 1];
 }
 
-const AllowSlot* find_allow(const PolicyTables& t, uint64_t key) {
+bool has_ports(uint8_t proto) {
+  return proto == 6 || proto == 17 || proto == 132;
+}
+
+}  // namespace
+
+const AllowSlot* find_allow_slot(const PolicyTables& t, uint64_t key) noexcept {
   size_t mask = t.allow_map.size() - 1;
   for (size_t i = mix64(key) & mask;; i = (i + 1) & mask) {
     const AllowSlot& slot = t.allow_map[i];
@@ -67,7 +73,8 @@ const AllowSlot* find_allow(const PolicyTables& t, uint64_t key) {
   }
 }
 
-bool port_set_admits(const PolicyTables& t, const PortSet& set, uint8_t proto, uint16_t port) {
+bool port_set_admits(const PolicyTables& t, const PortSet& set, uint8_t proto,
+                     uint16_t port) noexcept {
   if (set.all_protocols) return true;
   const PortRange* r = t.port_ranges.data() + set.first_range;
   // Ranges are few per set (merged at compile time), sorted by (proto, first).
@@ -77,42 +84,35 @@ bool port_set_admits(const PolicyTables& t, const PortSet& set, uint8_t proto, u
   return false;
 }
 
-bool has_ports(uint8_t proto) { return proto == 6 || proto == 17 || proto == 132; }
-
-}  // namespace
-
 AddressInfo describe_address(const PolicyTables& t, const IpAddress& address) noexcept {
-  AddressInfo info;
-  if (address.is_v4()) {
-    uint32_t a = address.v4_host_order();
-    info.endpoint = find_v4_endpoint(t, a);
-    if (info.endpoint == kNoId) info.cidr_class = v4_cidr_class(t, a);
-  } else {
-    info.endpoint = find_v6_endpoint(t, address.bytes.data());
-    if (info.endpoint == kNoId) info.cidr_class = v6_cidr_class(t, address.bytes.data());
-  }
-  if (info.endpoint != kNoId) {
-    const Endpoint& e = t.endpoints[info.endpoint];
-    info.identity = e.identity;
-    info.namespace_id = e.namespace_id;
-    info.cidr_class = e.cidr_class;
-  }
+  const EndpointInfo* pod = address.is_v4() ? find_v4_endpoint(t, address.v4_host_order())
+                                            : find_v6_endpoint(t, address.bytes.data());
+  if (pod) return *pod;
+  AddressInfo info{kNoId, kNoId, {kNoId, kNoId}, kNoId, kNoId, kNoId, kNoId};
+  info.cidr_class = address.is_v4() ? v4_cidr_class(t, address.v4_host_order())
+                                    : v6_cidr_class(t, address.bytes.data());
   return info;
 }
 
-// Fills `keys` with every allow-map key under which `group` could admit `peer`.
-static int peer_keys(uint32_t group, const AddressInfo& peer, uint64_t keys[kPeerKinds]) {
+int peer_keys(const PolicyTables& t, uint32_t group, const AddressInfo& peer,
+              uint64_t keys[kPeerKinds]) noexcept {
+  unsigned kinds = t.group_kinds[group];
   int n = 0;
-  keys[n++] = PolicyTables::allow_key(group, PeerKind::any_peer, 0);
+  auto add = [&](PeerKind kind, uint64_t value) {
+    if (kinds & (1u << unsigned(kind))) keys[n++] = PolicyTables::allow_key(group, kind, value);
+  };
+  add(PeerKind::any_peer, 0);
   if (peer.endpoint != kNoId) {
-    keys[n++] = PolicyTables::allow_key(group, PeerKind::any_pod, 0);
-    keys[n++] = PolicyTables::allow_key(group, PeerKind::namespace_, peer.namespace_id);
-    keys[n++] = PolicyTables::allow_key(group, PeerKind::identity, peer.identity);
-    keys[n++] = PolicyTables::allow_key(group, PeerKind::endpoint, peer.endpoint);
+    add(PeerKind::any_pod, 0);
+    add(PeerKind::namespace_, peer.namespace_id);
+    add(PeerKind::ns_class, peer.ns_class);
+    add(PeerKind::pod_class, peer.pod_class);
+    add(PeerKind::namespace_pod, pair_value(peer.namespace_id, peer.pod_class));
+    add(PeerKind::ns_class_pod, pair_value(peer.ns_class, peer.pod_class));
+    add(PeerKind::identity, peer.identity);
+    add(PeerKind::endpoint, peer.endpoint);
   }
-  if (peer.cidr_class != kNoId) {
-    keys[n++] = PolicyTables::allow_key(group, PeerKind::cidr, peer.cidr_class);
-  }
+  if (peer.cidr_class != kNoId) add(PeerKind::cidr, peer.cidr_class);
   return n;
 }
 
@@ -120,9 +120,9 @@ bool group_admits(const PolicyTables& t, uint32_t group, const AddressInfo& peer
                   uint16_t port) noexcept {
   if (!has_ports(proto)) port = 0;
   uint64_t keys[kPeerKinds];
-  int n = peer_keys(group, peer, keys);
+  int n = peer_keys(t, group, peer, keys);
   for (int i = 0; i < n; ++i) {
-    const AllowSlot* slot = find_allow(t, keys[i]);
+    const AllowSlot* slot = find_allow_slot(t, keys[i]);
     if (slot && port_set_admits(t, t.port_sets[slot->port_set], proto, port)) return true;
   }
   return false;
@@ -132,28 +132,24 @@ Verdict classify(const PolicyTables& t, const FlowQuery& flow) noexcept {
   if (flow.src.family != flow.dst.family) return Verdict::deny;
   AddressInfo src = describe_address(t, flow.src);
   AddressInfo dst = describe_address(t, flow.dst);
-  if (src.identity != kNoId) {
-    uint32_t group = t.identities[src.identity].group[int(Direction::egress)];
-    if (group != kNoId && !group_admits(t, group, dst, flow.ip_proto, flow.dst_port)) {
-      return Verdict::deny;
-    }
+  uint32_t egress = src.group[int(Direction::egress)];
+  if (egress != kNoId && !group_admits(t, egress, dst, flow.ip_proto, flow.dst_port)) {
+    return Verdict::deny;
   }
-  if (dst.identity != kNoId) {
-    uint32_t group = t.identities[dst.identity].group[int(Direction::ingress)];
-    if (group != kNoId && !group_admits(t, group, src, flow.ip_proto, flow.dst_port)) {
-      return Verdict::deny;
-    }
+  uint32_t ingress = dst.group[int(Direction::ingress)];
+  if (ingress != kNoId && !group_admits(t, ingress, src, flow.ip_proto, flow.dst_port)) {
+    return Verdict::deny;
   }
   return Verdict::allow;
 }
 
 size_t PolicyTables::bytes() const {
   auto vec = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
-  size_t total = sizeof(*this) + vec(v4_endpoints) + vec(v6_endpoints) +
-                 vec(v4_interval_starts) + vec(v4_interval_class) + vec(v6_interval_starts) +
-                 vec(v6_interval_class) + vec(endpoints) + vec(identities) + vec(allow_map) +
-                 vec(port_sets) + vec(port_ranges) + vec(groups) + vec(group_policies) +
-                 vec(rule_refs) + vec(provenance);
+  size_t total = sizeof(*this) + vec(v4_endpoints) + vec(v6_endpoints) + vec(v4_interval_starts) +
+                 vec(v4_interval_class) + vec(v6_interval_starts) + vec(v6_interval_class) +
+                 vec(endpoints) + vec(endpoint_pod) + vec(identities) + vec(group_kinds) +
+                 vec(allow_map) + vec(port_sets) + vec(port_ranges) + vec(groups) +
+                 vec(group_policies) + vec(rule_refs) + vec(provenance);
   for (const auto* names : {&pod_names, &policy_names, &namespace_names}) {
     total += vec(*names);
     for (const auto& s : *names) total += s.capacity() > 15 ? s.capacity() : 0;

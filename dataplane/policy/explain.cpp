@@ -3,51 +3,27 @@
 #include <algorithm>
 #include <tuple>
 
-#include "dataplane/policy/hashing.h"
-
 namespace podwall {
 
 namespace {
 
-bool has_ports(uint8_t proto) { return proto == 6 || proto == 17 || proto == 132; }
-
-bool set_admits(const PolicyTables& t, uint32_t set_index, uint8_t proto, uint16_t port) {
-  const PortSet& set = t.port_sets[set_index];
-  if (set.all_protocols) return true;
-  for (uint32_t i = 0; i < set.range_count; ++i) {
-    const PortRange& r = t.port_ranges[set.first_range + i];
-    if (r.ip_proto == proto && r.first <= port && port <= r.last) return true;
-  }
-  return false;
-}
-
-const AllowSlot* find_slot(const PolicyTables& t, uint64_t key) {
-  size_t mask = t.allow_map.size() - 1;
-  for (size_t i = mix64(key) & mask;; i = (i + 1) & mask) {
-    if (t.allow_map[i].key == key) return &t.allow_map[i];
-    if (t.allow_map[i].key == 0) return nullptr;
-  }
+bool has_ports(uint8_t proto) {
+  return proto == 6 || proto == 17 || proto == 132;
 }
 
 // Among every rule that admits the peer, pick the earliest (policy, rule) so that the answer
 // does not depend on hash order.
 std::optional<RuleRef> admitting_rule(const PolicyTables& t, uint32_t group,
                                       const AddressInfo& peer, uint8_t proto, uint16_t port) {
-  std::vector<std::pair<PeerKind, uint32_t>> names = {{PeerKind::any_peer, 0}};
-  if (peer.endpoint != kNoId) {
-    names.insert(names.end(), {{PeerKind::any_pod, 0},
-                               {PeerKind::namespace_, peer.namespace_id},
-                               {PeerKind::identity, peer.identity},
-                               {PeerKind::endpoint, peer.endpoint}});
-  }
-  if (peer.cidr_class != kNoId) names.push_back({PeerKind::cidr, peer.cidr_class});
+  uint64_t keys[kPeerKinds];
+  int n = peer_keys(t, group, peer, keys);
   std::optional<RuleRef> best;
-  for (auto [kind, value] : names) {
-    const AllowSlot* slot = find_slot(t, PolicyTables::allow_key(group, kind, value));
+  for (int k = 0; k < n; ++k) {
+    const AllowSlot* slot = find_allow_slot(t, keys[k]);
     if (!slot) continue;
     for (uint32_t i = 0; i < slot->provenance_count; ++i) {
       const Provenance& p = t.provenance[slot->first_provenance + i];
-      if (!set_admits(t, p.port_set, proto, port)) continue;
+      if (!port_set_admits(t, t.port_sets[p.port_set], proto, port)) continue;
       const RuleRef& r = t.rule_refs[p.rule_ref];
       if (!best || std::tie(r.policy, r.rule) < std::tie(best->policy, best->rule)) best = r;
     }
@@ -59,9 +35,9 @@ DirectionExplanation explain_direction(const PolicyTables& t, const AddressInfo&
                                        const AddressInfo& peer, Direction dir, uint8_t proto,
                                        uint16_t port) {
   DirectionExplanation d;
-  if (self.identity == kNoId) return d;
+  if (self.endpoint == kNoId) return d;
   d.is_pod = true;
-  uint32_t group = t.identities[self.identity].group[int(dir)];
+  uint32_t group = self.group[int(dir)];
   if (group == kNoId) return d;
   d.isolated = true;
   const PolicyGroup& g = t.groups[group];
@@ -109,7 +85,7 @@ Explanation explain(const PolicyTables& t, const FlowQuery& flow) {
 
 std::string address_name(const PolicyTables& t, const AddressInfo& info) {
   if (info.endpoint == kNoId) return "external";
-  return t.pod_names[t.endpoints[info.endpoint].pod];
+  return t.pod_names[t.endpoint_pod[info.endpoint]];
 }
 
 std::string format_explanation(const PolicyTables& t, const Explanation& e) {

@@ -108,11 +108,12 @@ bool Cidr::contains(const IpAddress& address) const {
 }
 
 bool Cidr::contains(const Cidr& inner) const {
-  return inner.base.family == base.family && inner.prefix_len >= prefix_len &&
-         contains(inner.base);
+  return inner.base.family == base.family && inner.prefix_len >= prefix_len && contains(inner.base);
 }
 
-std::string Cidr::to_string() const { return base.to_string() + "/" + std::to_string(prefix_len); }
+std::string Cidr::to_string() const {
+  return base.to_string() + "/" + std::to_string(prefix_len);
+}
 
 size_t IpAddressHash::operator()(const IpAddress& a) const noexcept {
   uint64_t lo, hi;

@@ -4,16 +4,21 @@
 // object can be handed to the workers with a single atomic pointer store.
 //
 // Lookup chain for a new connection src -> dst (proto, port):
-//   1. describe each address: an exact-match table maps a pod address to its endpoint
-//      (identity, namespace, CIDR class); any other address gets its CIDR class from a sorted
-//      interval array, and no identity.
-//   2. egress: if src is a pod whose identity is isolated for egress, its egress group must allow
-//      dst; ingress: if dst is a pod isolated for ingress, its ingress group must allow src.
-//   3. "group allows peer on (proto, port)": probe the allow map with (group, kind, value) for
-//      each way the peer can be named -- any peer, any pod, its namespace, its identity, its
-//      endpoint, its CIDR class -- and test the port set of each hit.
-// So a verdict costs two address lookups and at most six probes per direction, whatever the
-// number of policies.
+//   1. describe each address: an exact-match table maps a pod address to everything the policy
+//      needs about it in one slot (isolation groups, namespace, namespace class, pod class,
+//      identity, CIDR class); any other address only gets its CIDR class, from a sorted interval
+//      array.
+//   2. egress: if src is a pod isolated for egress, its egress group must admit dst; ingress: if
+//      dst is a pod isolated for ingress, its ingress group must admit src.
+//   3. "group admits peer on (proto, port)": for each way a rule of the group names peers (the
+//      group's kind mask says which occur), probe the allow map with (group, kind, the peer's
+//      value for that kind) and test the port set of a hit.
+// A verdict costs two address lookups and a few probes -- at most one per peer kind the group
+// uses -- whatever the number of policies.
+//
+// Peers are named by classes rather than by pods so that broad selectors stay small: a
+// namespace class groups namespaces that every namespaceSelector treats alike; a pod class
+// groups pods whose labels agree on every key a peer podSelector looks at.
 
 #include <cstdint>
 #include <string>
@@ -28,16 +33,27 @@ inline constexpr uint32_t kNoId = 0xffffffffu;
 
 enum class Direction : uint8_t { ingress = 0, egress = 1 };
 
-// How an allow-map key names the peer.
+// How an allow-map key names the peer, and the value it carries.
 enum class PeerKind : uint8_t {
-  any_peer = 0,   // value 0: every address, pod or not (a rule without from/to)
-  any_pod = 1,    // value 0: every pod of the cluster (namespaceSelector {} alone)
-  namespace_ = 2, // value: namespace id (namespaceSelector alone)
-  identity = 3,   // value: identity id (podSelector, or both selectors)
-  endpoint = 4,   // value: endpoint id (egress named ports over an ipBlock, resolved per pod)
-  cidr = 5,       // value: CIDR class id (ipBlock)
+  any_peer = 0,       // 0: every address, pod or not (a rule without from/to)
+  any_pod = 1,        // 0: every pod of the cluster
+  namespace_ = 2,     // namespace id: every pod of one namespace
+  ns_class = 3,       // namespace class: every pod of the namespaces of a class
+  pod_class = 4,      // pod class: pods of that class in any namespace
+  namespace_pod = 5,  // pair(namespace id, pod class)
+  ns_class_pod = 6,   // pair(namespace class, pod class)
+  identity = 7,       // identity: egress named ports, resolved per destination pod
+  endpoint = 8,       // endpoint: egress named ports over an ipBlock, resolved per address
+  cidr = 9,           // CIDR class (ipBlock)
 };
-inline constexpr int kPeerKinds = 6;
+inline constexpr int kPeerKinds = 10;
+inline constexpr unsigned kValueBits = 36;
+inline constexpr unsigned kPairBits = 18;  // each half of a pair value
+inline constexpr uint64_t kMaxGroups = (uint64_t(1) << 24) - 1;
+
+inline uint64_t pair_value(uint32_t high, uint32_t low) {
+  return uint64_t(high) << kPairBits | low;
+}
 
 struct PortRange {
   uint8_t ip_proto;
@@ -52,11 +68,16 @@ struct PortSet {
   bool all_protocols;
 };
 
-struct Endpoint {
+// Everything classify() needs about one pod address, stored in its hash slot so that one
+// cache miss answers it.
+struct EndpointInfo {
+  uint32_t endpoint;  // kNoId for an address that is not a pod's
   uint32_t identity;
+  uint32_t group[2];  // per Direction; kNoId = not isolated in that direction
   uint32_t namespace_id;
+  uint32_t ns_class;
+  uint32_t pod_class;
   uint32_t cidr_class;
-  uint32_t pod;  // index into pod_names
 };
 
 struct IdentityInfo {
@@ -91,12 +112,12 @@ struct AllowSlot {
 
 struct V4Slot {
   uint32_t address;   // host order
-  uint32_t endpoint;  // kNoId = empty
+  EndpointInfo info;  // info.endpoint == kNoId: empty slot
 };
 
 struct V6Slot {
   uint8_t address[16];
-  uint32_t endpoint;  // kNoId = empty
+  EndpointInfo info;
 };
 
 // Sizes the compiler reports and `podwallctl check` prints.
@@ -109,6 +130,8 @@ struct TableStats {
   size_t groups = 0;
   size_t ip_sets = 0;  // distinct selector-derived and CIDR peer sets
   size_t cidr_classes = 0;
+  size_t namespace_classes = 0;
+  size_t pod_classes = 0;
   size_t allow_entries = 0;
   size_t bytes = 0;
 };
@@ -125,13 +148,15 @@ class PolicyTables {
   std::vector<uint32_t> v4_interval_class;
   std::vector<uint64_t> v6_interval_starts;  // (high64, low64) pairs, sorted
   std::vector<uint32_t> v6_interval_class;
-  std::vector<Endpoint> endpoints;
-  std::vector<IdentityInfo> identities;
-  std::vector<AllowSlot> allow_map;  // open addressing, power-of-two size
+  std::vector<uint16_t> group_kinds;  // per group: bit k set if some row uses PeerKind k
+  std::vector<AllowSlot> allow_map;   // open addressing, power-of-two size
   std::vector<PortSet> port_sets;
   std::vector<PortRange> port_ranges;
 
   // --- cold: explanations and tooling ---
+  std::vector<EndpointInfo> endpoints;
+  std::vector<uint32_t> endpoint_pod;  // per endpoint: index into pod_names
+  std::vector<IdentityInfo> identities;
   std::vector<PolicyGroup> groups;
   std::vector<uint32_t> group_policies;
   std::vector<RuleRef> rule_refs;
@@ -141,21 +166,25 @@ class PolicyTables {
   std::vector<std::string> namespace_names;
   TableStats stats;
 
-  static uint64_t allow_key(uint32_t group, PeerKind kind, uint32_t value) {
-    return (uint64_t(group) + 1) << 35 | uint64_t(kind) << 32 | value;
+  static uint64_t allow_key(uint32_t group, PeerKind kind, uint64_t value) {
+    return (uint64_t(group) + 1) << 40 | uint64_t(kind) << kValueBits | value;
   }
   size_t bytes() const;
 };
 
-// How each address of a flow is seen by the tables.
-struct AddressInfo {
-  uint32_t endpoint = kNoId;
-  uint32_t identity = kNoId;
-  uint32_t namespace_id = kNoId;
-  uint32_t cidr_class = kNoId;
-};
+// How each address of a flow is seen by the tables: the pod's slot, or for any other address
+// only its CIDR class.
+using AddressInfo = EndpointInfo;
 
 AddressInfo describe_address(const PolicyTables& tables, const IpAddress& address) noexcept;
+
+// Every allow-map key under which `group` could admit `peer`, skipping kinds the group does
+// not use. Returns how many keys were written.
+int peer_keys(const PolicyTables& tables, uint32_t group, const AddressInfo& peer,
+              uint64_t keys[kPeerKinds]) noexcept;
+const AllowSlot* find_allow_slot(const PolicyTables& tables, uint64_t key) noexcept;
+bool port_set_admits(const PolicyTables& tables, const PortSet& set, uint8_t ip_proto,
+                     uint16_t port) noexcept;
 
 // Does `group` (an isolating group of one direction) admit `peer` on (ip_proto, port)? The
 // building block of classify(); exposed for explanations and tests.

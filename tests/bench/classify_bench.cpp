@@ -31,7 +31,8 @@ const Fixture& fixture(size_t policies) {
     // Many distinct flows, so the benchmark sees cache misses like a busy worker does.
     it->second.flows = sample_flows(cluster, 1 << 16, 0.5, 7);
     size_t allowed = 0;
-    for (const auto& f : it->second.flows) allowed += classify(*it->second.tables, f) == Verdict::allow;
+    for (const auto& f : it->second.flows)
+      allowed += classify(*it->second.tables, f) == Verdict::allow;
     it->second.allowed = double(allowed) / double(it->second.flows.size());
   }
   return it->second;
@@ -56,7 +57,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
   std::map<int64_t, double> ns_per_flow;
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const auto& run : runs) {
-      if (run.run_type != Run::RT_Iteration || run.skipped) continue;
+      if (run.run_type != Run::RT_Iteration || run.error_occurred) continue;
       std::string name = run.benchmark_name();
       int64_t arg = std::stoll(name.substr(name.find('/') + 1));
       ns_per_flow[arg] = run.GetAdjustedRealTime();

@@ -46,15 +46,15 @@ int main(int argc, char** argv) {
   double mib = double(stats.bytes) / (1 << 20);
   std::printf("synthetic cluster: %zu namespaces, %zu pods, %zu policies (generated in %.2f s)\n",
               spec.namespaces, spec.pods, spec.policies, generate_s);
-  std::printf("identities %zu, isolation groups %zu, IP sets %zu, CIDR classes %zu, "
-              "allow entries %zu\n",
-              stats.identities, stats.groups, stats.ip_sets, stats.cidr_classes,
-              stats.allow_entries);
+  std::printf(
+      "identities %zu, isolation groups %zu, IP sets %zu, CIDR classes %zu, "
+      "allow entries %zu\n",
+      stats.identities, stats.groups, stats.ip_sets, stats.cidr_classes, stats.allow_entries);
   std::printf("%-28s %12s %12s %10s\n", "figure", "value", "target", "status");
   std::printf("%-28s %11.3fs %11.1fs %10s\n", "full compile (best)", seconds.front(), 2.0,
               seconds.front() <= 2.0 ? "met" : "NOT met");
-  std::printf("%-28s %11.3fs %12s %10s\n", "full compile (median)", seconds[seconds.size() / 2],
-              "", "");
+  std::printf("%-28s %11.3fs %12s %10s\n", "full compile (median)", seconds[seconds.size() / 2], "",
+              "");
   std::printf("%-28s %10.1fMiB %9.0fMiB %10s\n", "packed tables", mib, 512.0,
               mib <= 512 ? "met" : "NOT met");
   std::printf("%-28s %10.1fMiB %12s %10s\n", "peak RSS (whole process)",
