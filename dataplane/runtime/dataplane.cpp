@@ -23,7 +23,8 @@ std::unique_ptr<Dataplane> Dataplane::init_eal(int argc, char** argv, int& consu
                                                std::string& error) {
   int rc = rte_eal_init(argc, argv);
   if (rc < 0) {
-    error = std::string("EAL initialisation failed: ") + rte_strerror(rte_errno);
+    error = std::string("EAL initialisation failed: ") +
+            (rte_errno != 0 ? rte_strerror(rte_errno) : "see EAL's messages above");
     return nullptr;
   }
   consumed = rc;

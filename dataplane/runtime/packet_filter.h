@@ -29,7 +29,12 @@ class PacketFilter {
                         fragments_, now_ns, config_, counters_);
   }
 
-  // Once per poll loop: a bounded sweep of expired flows and fragments.
+  // A bounded sweep of expired flows and fragments. The worker calls it every kSweepPeriodNs
+  // rather than every loop: each call walks kSweepBudget entries (cache misses on a large
+  // table), which per 32-frame burst would cost more than the frames themselves. At these
+  // figures a sweep passes over 2.5 M entries a second, so a full 1 M table in 0.4 s, far
+  // below the shortest timeout.
+  static constexpr uint64_t kSweepPeriodNs = 50'000;
   void expire(uint64_t now_ns) noexcept {
     expire_state(flows_, fragments_, now_ns, kSweepBudget, counters_);
   }
@@ -40,7 +45,7 @@ class PacketFilter {
   uint32_t capacity() const { return flows_.capacity(); }
 
  private:
-  static constexpr uint32_t kSweepBudget = 64;
+  static constexpr uint32_t kSweepBudget = 128;
 
   FirewallConfig config_;
   FlowTable flows_;

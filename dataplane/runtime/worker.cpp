@@ -35,6 +35,7 @@ int Worker::run() {
   polling_.store(true, std::memory_order_release);
   uint64_t seen_generation = 0;
   uint64_t next_mirror = 0;
+  uint64_t next_sweep_ns = 0;
   const uint64_t mirror_period = tsc_hz_ / 1000;
 
   while (running_.load(std::memory_order_acquire)) {
@@ -49,7 +50,10 @@ int Worker::run() {
     const uint64_t now_ns = tsc_to_ns(now_tsc);
     for (const RxQueue& rx : setup_.rx) poll_rx(rx, tables, now_tsc, now_ns);
     if (setup_.workers > 1) poll_peers(tables, now_tsc, now_ns);
-    filter_.expire(now_ns);
+    if (now_ns >= next_sweep_ns) {
+      filter_.expire(now_ns);
+      next_sweep_ns = now_ns + PacketFilter::kSweepPeriodNs;
+    }
     counters_.loops.add();
     if (now_tsc >= next_mirror) {
       filter_.mirror(counters_.pipeline);
