@@ -6,6 +6,7 @@
 #include <rte_lcore.h>
 #include <rte_random.h>
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <thread>
@@ -70,7 +71,10 @@ bool Dataplane::start(const DataplaneConfig& config, std::string& error) {
     d.handoff = std::make_unique<Handoff>();
     if (!d.handoff->create(workers, error)) return false;
   }
-  MempoolSize size = size_mempool(d.ports, workers, workers > 1 ? Handoff::capacity(workers) : 0);
+  // The hand-off rings need not be backed in full: they only fill when a worker falls behind,
+  // and then rx running short of mbufs (rx_nombuf) is the right back-pressure.
+  unsigned in_rings = workers > 1 ? std::min(Handoff::capacity(workers), 8192u) : 0;
+  MempoolSize size = size_mempool(d.ports, workers, in_rings);
   d.pool = create_mempool(size, int(rte_socket_id()));
   if (d.pool == nullptr) {
     error = "cannot create a mempool of " + std::to_string(size.mbufs) + " mbufs of " +
