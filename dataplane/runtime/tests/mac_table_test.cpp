@@ -1,0 +1,84 @@
+// The learning bridge's table, driven by a fake clock.
+#include "dataplane/runtime/mac_table.h"
+
+#include <gtest/gtest.h>
+
+namespace podwall {
+namespace {
+
+constexpr uint64_t kAgeing = 1000;
+
+uint64_t mac(uint8_t last, uint8_t first = 0x02) {
+  const uint8_t bytes[6] = {first, 0, 0, 0, 0, last};
+  return mac_key(bytes);
+}
+
+TEST(MacTable, LearnsAndLooksUp) {
+  MacTable t(64, kAgeing);
+  EXPECT_EQ(t.lookup(mac(1), 10), kNoPort);
+  t.learn(mac(1), 3, 10);
+  EXPECT_EQ(t.lookup(mac(1), 11), 3);
+  EXPECT_EQ(t.lookup(mac(2), 11), kNoPort);
+  EXPECT_EQ(t.count(11), 1u);
+}
+
+TEST(MacTable, PacksBytesInWireOrder) {
+  const uint8_t bytes[6] = {0x01, 0x23, 0x45, 0x67, 0x89, 0xab};
+  EXPECT_EQ(mac_key(bytes), 0x0123456789abull);
+  EXPECT_TRUE(mac_is_group(mac_key(bytes)));  // first byte odd: multicast
+  const uint8_t broadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+  EXPECT_TRUE(mac_is_group(mac_key(broadcast)));
+  EXPECT_FALSE(mac_is_group(mac(1)));
+}
+
+TEST(MacTable, NeverLearnsGroupAddresses) {
+  MacTable t(64, kAgeing);
+  t.learn(mac(1, 0x01), 1, 10);
+  EXPECT_EQ(t.lookup(mac(1, 0x01), 10), kNoPort);
+  EXPECT_EQ(t.count(10), 0u);
+}
+
+TEST(MacTable, AgesOut) {
+  MacTable t(64, kAgeing);
+  t.learn(mac(1), 2, 100);
+  EXPECT_EQ(t.lookup(mac(1), 100 + kAgeing - 1), 2);
+  EXPECT_EQ(t.lookup(mac(1), 100 + kAgeing), kNoPort);
+  t.learn(mac(1), 2, 100 + kAgeing);  // seen again: alive again
+  EXPECT_EQ(t.lookup(mac(1), 100 + kAgeing + 1), 2);
+}
+
+TEST(MacTable, FollowsAStationThatMoves) {
+  MacTable t(64, kAgeing);
+  t.learn(mac(1), 1, 10);
+  t.learn(mac(1), 4, 20);
+  EXPECT_EQ(t.lookup(mac(1), 21), 4);
+  EXPECT_EQ(t.count(21), 1u);
+}
+
+TEST(MacTable, FullBucketEvictsTheLeastRecentlySeen) {
+  MacTable t(MacTable::kWays, kAgeing);  // one bucket
+  ASSERT_EQ(t.capacity(), MacTable::kWays);
+  for (uint8_t i = 0; i < MacTable::kWays; ++i) t.learn(mac(i), i, 10 + i);
+  t.learn(mac(0), 0, 50);   // refresh the first: now the second is the oldest
+  t.learn(mac(99), 7, 60);  // no room: evicts mac(1)
+  EXPECT_EQ(t.lookup(mac(99), 61), 7);
+  EXPECT_EQ(t.lookup(mac(0), 61), 0);
+  EXPECT_EQ(t.lookup(mac(1), 61), kNoPort);
+  EXPECT_EQ(t.lookup(mac(2), 61), 2);
+  EXPECT_EQ(t.count(61), MacTable::kWays);
+}
+
+TEST(MacTable, ReusesAgedSlotsFirst) {
+  MacTable t(MacTable::kWays, kAgeing);
+  t.learn(mac(2), 2, 0);  // the clock only moves forward: learn the old one first
+  for (uint8_t i = 0; i < MacTable::kWays; ++i)
+    if (i != 2) t.learn(mac(i), i, 900);
+  t.learn(mac(50), 9, kAgeing + 10);  // mac(2) has aged out: its slot goes first
+  for (uint8_t i = 0; i < MacTable::kWays; ++i) {
+    if (i != 2) EXPECT_EQ(t.lookup(mac(i), kAgeing + 10), i);
+  }
+  EXPECT_EQ(t.lookup(mac(50), kAgeing + 10), 9);
+}
+
+}  // namespace
+}  // namespace podwall
