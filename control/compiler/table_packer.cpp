@@ -67,7 +67,8 @@ void pack_allow_map(RuleBuilder& rules, PolicyTables& t) {
 
   size_t keys = 0;
   for (size_t i = 0; i < rows.size(); ++i) keys += i == 0 || rows[i].key != rows[i - 1].key;
-  t.allow_map.assign(table_size_for(keys), AllowSlot{0, 0, 0, 0});
+  t.allow_map.assign(table_size_for(keys), AllowSlot{});
+  t.slot_provenance.assign(t.allow_map.size(), SlotProvenance{0, 0});
   size_t mask = t.allow_map.size() - 1;
 
   for (size_t begin = 0; begin < rows.size();) {
@@ -81,8 +82,19 @@ void pack_allow_map(RuleBuilder& rules, PolicyTables& t) {
     }
     if (merged.all_protocols) merged.ranges.clear();
     merge_ranges(merged.ranges);
-    AllowSlot slot{rows[begin].key, rules.intern(merged), uint32_t(t.provenance.size()),
-                   uint32_t(end - begin)};
+    AllowSlot slot{};
+    slot.key = rows[begin].key;
+    if (merged.all_protocols) {
+      slot.ports = SlotPorts::all_protocols;
+    } else if (merged.ranges.size() == 1) {
+      slot.ports = SlotPorts::range;
+      slot.ip_proto = merged.ranges[0].ip_proto;
+      slot.range = {merged.ranges[0].first, merged.ranges[0].last};
+    } else {
+      slot.ports = SlotPorts::port_set;
+      slot.port_set = rules.intern(merged);
+    }
+    SlotProvenance why{uint32_t(t.provenance.size()), uint32_t(end - begin)};
     for (size_t r = begin; r < end; ++r) {
       t.provenance.push_back({rows[r].rule_ref, rows[r].port_set});
     }
@@ -91,6 +103,7 @@ void pack_allow_map(RuleBuilder& rules, PolicyTables& t) {
     size_t i = mix64(slot.key) & mask;
     while (t.allow_map[i].key != 0) i = (i + 1) & mask;
     t.allow_map[i] = slot;
+    t.slot_provenance[i] = why;
     begin = end;
   }
   t.stats.allow_entries = keys;

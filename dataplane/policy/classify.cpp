@@ -116,6 +116,19 @@ int peer_keys(const PolicyTables& t, uint32_t group, const AddressInfo& peer,
   return n;
 }
 
+bool slot_admits(const PolicyTables& t, const AllowSlot& slot, uint8_t proto,
+                 uint16_t port) noexcept {
+  switch (slot.ports) {
+    case SlotPorts::all_protocols:
+      return true;
+    case SlotPorts::range:
+      return slot.ip_proto == proto && slot.range.first <= port && port <= slot.range.last;
+    case SlotPorts::port_set:
+      return port_set_admits(t, t.port_sets[slot.port_set], proto, port);
+  }
+  return false;
+}
+
 bool group_admits(const PolicyTables& t, uint32_t group, const AddressInfo& peer, uint8_t proto,
                   uint16_t port) noexcept {
   if (!has_ports(proto)) port = 0;
@@ -123,21 +136,61 @@ bool group_admits(const PolicyTables& t, uint32_t group, const AddressInfo& peer
   int n = peer_keys(t, group, peer, keys);
   for (int i = 0; i < n; ++i) {
     const AllowSlot* slot = find_allow_slot(t, keys[i]);
-    if (slot && port_set_admits(t, t.port_sets[slot->port_set], proto, port)) return true;
+    if (slot && slot_admits(t, *slot, proto, port)) return true;
   }
   return false;
 }
 
+namespace {
+
+// Issues the first cache line of every probe before walking any of them, so the misses of one
+// verdict overlap instead of queueing one behind the other.
+void prefetch_address(const PolicyTables& t, const IpAddress& a) {
+  if (a.is_v4()) {
+    if (!t.v4_endpoints.empty()) {
+      __builtin_prefetch(&t.v4_endpoints[mix64(a.v4_host_order()) & (t.v4_endpoints.size() - 1)]);
+    }
+  } else if (!t.v6_endpoints.empty()) {
+    __builtin_prefetch(&t.v6_endpoints[hash_v6(a.bytes.data()) & (t.v6_endpoints.size() - 1)]);
+  }
+}
+
+bool any_slot_admits(const PolicyTables& t, const uint64_t* keys, int n, uint8_t proto,
+                     uint16_t port) {
+  for (int i = 0; i < n; ++i) {
+    const AllowSlot* slot = find_allow_slot(t, keys[i]);
+    if (slot && slot_admits(t, *slot, proto, port)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 Verdict classify(const PolicyTables& t, const FlowQuery& flow) noexcept {
   if (flow.src.family != flow.dst.family) return Verdict::deny;
+  prefetch_address(t, flow.src);
+  prefetch_address(t, flow.dst);
   AddressInfo src = describe_address(t, flow.src);
   AddressInfo dst = describe_address(t, flow.dst);
+
   uint32_t egress = src.group[int(Direction::egress)];
-  if (egress != kNoId && !group_admits(t, egress, dst, flow.ip_proto, flow.dst_port)) {
+  uint32_t ingress = dst.group[int(Direction::ingress)];
+  if (egress == kNoId && ingress == kNoId) return Verdict::allow;
+
+  uint64_t egress_keys[kPeerKinds], ingress_keys[kPeerKinds];
+  int egress_n = egress == kNoId ? 0 : peer_keys(t, egress, dst, egress_keys);
+  int ingress_n = ingress == kNoId ? 0 : peer_keys(t, ingress, src, ingress_keys);
+  size_t mask = t.allow_map.size() - 1;
+  for (int i = 0; i < egress_n; ++i) __builtin_prefetch(&t.allow_map[mix64(egress_keys[i]) & mask]);
+  for (int i = 0; i < ingress_n; ++i) {
+    __builtin_prefetch(&t.allow_map[mix64(ingress_keys[i]) & mask]);
+  }
+
+  uint16_t port = has_ports(flow.ip_proto) ? flow.dst_port : 0;
+  if (egress != kNoId && !any_slot_admits(t, egress_keys, egress_n, flow.ip_proto, port)) {
     return Verdict::deny;
   }
-  uint32_t ingress = dst.group[int(Direction::ingress)];
-  if (ingress != kNoId && !group_admits(t, ingress, src, flow.ip_proto, flow.dst_port)) {
+  if (ingress != kNoId && !any_slot_admits(t, ingress_keys, ingress_n, flow.ip_proto, port)) {
     return Verdict::deny;
   }
   return Verdict::allow;
@@ -149,7 +202,7 @@ size_t PolicyTables::bytes() const {
                  vec(v4_interval_class) + vec(v6_interval_starts) + vec(v6_interval_class) +
                  vec(endpoints) + vec(endpoint_pod) + vec(identities) + vec(group_kinds) +
                  vec(allow_map) + vec(port_sets) + vec(port_ranges) + vec(groups) +
-                 vec(group_policies) + vec(rule_refs) + vec(provenance);
+                 vec(group_policies) + vec(rule_refs) + vec(slot_provenance) + vec(provenance);
   for (const auto* names : {&pod_names, &policy_names, &namespace_names}) {
     total += vec(*names);
     for (const auto& s : *names) total += s.capacity() > 15 ? s.capacity() : 0;

@@ -21,8 +21,9 @@ std::optional<RuleRef> admitting_rule(const PolicyTables& t, uint32_t group,
   for (int k = 0; k < n; ++k) {
     const AllowSlot* slot = find_allow_slot(t, keys[k]);
     if (!slot) continue;
-    for (uint32_t i = 0; i < slot->provenance_count; ++i) {
-      const Provenance& p = t.provenance[slot->first_provenance + i];
+    const SlotProvenance& why = t.slot_provenance[size_t(slot - t.allow_map.data())];
+    for (uint32_t i = 0; i < why.count; ++i) {
+      const Provenance& p = t.provenance[why.first + i];
       if (!port_set_admits(t, t.port_sets[p.port_set], proto, port)) continue;
       const RuleRef& r = t.rule_refs[p.rule_ref];
       if (!best || std::tie(r.policy, r.rule) < std::tie(best->policy, best->rule)) best = r;

@@ -103,11 +103,33 @@ struct Provenance {
   uint32_t port_set;  // into port_sets
 };
 
+// One allow-map entry, 16 bytes so four share a cache line. Most entries grant one port range,
+// kept inline so that a hit costs no second memory access.
+enum class SlotPorts : uint8_t {
+  range = 0,          // ip_proto, first..last inline
+  port_set = 1,       // port_set indexes port_sets
+  all_protocols = 2,  // every port of every protocol
+};
+
 struct AllowSlot {
   uint64_t key;  // 0 = empty
-  uint32_t port_set;
-  uint32_t first_provenance;
-  uint32_t provenance_count;
+  union {
+    struct {
+      uint16_t first;
+      uint16_t last;
+    } range;
+    uint32_t port_set;
+  };
+  uint8_t ip_proto;
+  SlotPorts ports;
+  uint16_t reserved;
+};
+static_assert(sizeof(AllowSlot) == 16);
+
+// Why an allow-map slot exists (cold, parallel to allow_map).
+struct SlotProvenance {
+  uint32_t first;  // into provenance
+  uint32_t count;
 };
 
 struct V4Slot {
@@ -160,6 +182,7 @@ class PolicyTables {
   std::vector<PolicyGroup> groups;
   std::vector<uint32_t> group_policies;
   std::vector<RuleRef> rule_refs;
+  std::vector<SlotProvenance> slot_provenance;  // per allow_map slot
   std::vector<Provenance> provenance;
   std::vector<std::string> pod_names;     // "namespace/name"
   std::vector<std::string> policy_names;  // "namespace/name"
@@ -183,6 +206,8 @@ AddressInfo describe_address(const PolicyTables& tables, const IpAddress& addres
 int peer_keys(const PolicyTables& tables, uint32_t group, const AddressInfo& peer,
               uint64_t keys[kPeerKinds]) noexcept;
 const AllowSlot* find_allow_slot(const PolicyTables& tables, uint64_t key) noexcept;
+bool slot_admits(const PolicyTables& tables, const AllowSlot& slot, uint8_t ip_proto,
+                 uint16_t port) noexcept;
 bool port_set_admits(const PolicyTables& tables, const PortSet& set, uint8_t ip_proto,
                      uint16_t port) noexcept;
 
