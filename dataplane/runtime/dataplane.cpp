@@ -91,33 +91,28 @@ bool Dataplane::start(const DataplaneConfig& config, std::string& error) {
     d.link_up.push_back(log_link_state(plan.port_id));
   }
 
-  d.publisher = std::make_unique<Publisher>(unsigned(lcores.size()));
+  d.publisher = std::make_unique<Publisher>(workers);
   if (!d.publisher->ok()) {
     error = "cannot allocate the RCU state";
     return false;
   }
   std::vector<uint16_t> all_ports;
-  for (const PortPlan& p : d.ports) all_ports.push_back(p.port_id);
+  std::vector<PortQueues> queues;
+  for (const PortPlan& p : d.ports) {
+    all_ports.push_back(p.port_id);
+    queues.push_back(PortQueues{p.port_id, p.queues});
+  }
+  std::vector<WorkerLayout> layout = lay_out_workers(workers, queues, max_port);
   const uint64_t owner_seed = rte_rand();
   for (unsigned i = 0; i < workers; ++i) {
     WorkerSetup setup;
     setup.index = i;
     setup.lcore = lcores[i];
     setup.workers = workers;
+    setup.rx = std::move(layout[i].rx);
+    setup.tx = std::move(layout[i].tx);
     setup.ports = all_ports;
     setup.max_port_id = max_port;
-    setup.tx.resize(size_t(max_port) + 1);
-    for (size_t k = 0; k < d.ports.size(); ++k) {
-      const PortPlan& p = d.ports[k];
-      // Rx queue q of the k-th port goes to worker (k + q) % workers, so single-queue ports
-      // spread over the workers. Tx queue q belongs to worker q; a worker without a queue of
-      // its own on the port hands frames to the worker that has one.
-      for (uint16_t q = 0; q < p.queues; ++q)
-        if ((k + q) % workers == i) setup.rx.push_back(RxQueue{p.port_id, q});
-      TxRoute& route = setup.tx[p.port_id];
-      route.via = i % p.queues;
-      route.queue = uint16_t(route.via);
-    }
     setup.pool = d.pool;
     setup.publisher = d.publisher.get();
     setup.handoff = d.handoff.get();

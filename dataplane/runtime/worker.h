@@ -28,25 +28,13 @@
 #include "dataplane/runtime/dataplane.h"
 #include "dataplane/runtime/flow_owner.h"
 #include "dataplane/runtime/handoff.h"
+#include "dataplane/runtime/layout.h"
 #include "dataplane/runtime/mac_table.h"
 #include "dataplane/runtime/mempool.h"
 #include "dataplane/runtime/packet_filter.h"
 #include "dataplane/runtime/publisher.h"
 
 namespace podwall {
-
-// A (port, queue) pair a worker polls.
-struct RxQueue {
-  uint16_t port;
-  uint16_t queue;
-};
-
-// How a worker transmits on one port: on its own tx queue, or through the worker that owns
-// the port's tx queue (ports with fewer queues than workers).
-struct TxRoute {
-  uint16_t queue = 0;
-  unsigned via = 0;  // worker index; == own index: transmit directly on `queue`
-};
 
 struct WorkerSetup {
   unsigned index = 0;  // RCU reader id, 0..workers-1
