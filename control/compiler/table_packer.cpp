@@ -71,28 +71,35 @@ void pack_allow_map(RuleBuilder& rules, PolicyTables& t) {
   t.slot_provenance.assign(t.allow_map.size(), SlotProvenance{0, 0});
   size_t mask = t.allow_map.size() - 1;
 
+  PortSpec merged;
   for (size_t begin = 0; begin < rows.size();) {
-    size_t end = begin;
-    PortSpec merged;
-    while (end < rows.size() && rows[end].key == rows[begin].key) {
-      const PortSpec& spec = rules.port_specs[rows[end].port_set];
-      merged.all_protocols |= spec.all_protocols;
-      merged.ranges.insert(merged.ranges.end(), spec.ranges.begin(), spec.ranges.end());
-      ++end;
+    size_t end = begin + 1;
+    while (end < rows.size() && rows[end].key == rows[begin].key) ++end;
+    // Most keys come from one rule: its port set is already merged.
+    const PortSpec* spec = &rules.port_specs[rows[begin].port_set];
+    if (end - begin > 1) {
+      merged.all_protocols = false;
+      merged.ranges.clear();
+      for (size_t r = begin; r < end; ++r) {
+        const PortSpec& one = rules.port_specs[rows[r].port_set];
+        merged.all_protocols |= one.all_protocols;
+        merged.ranges.insert(merged.ranges.end(), one.ranges.begin(), one.ranges.end());
+      }
+      if (merged.all_protocols) merged.ranges.clear();
+      merge_ranges(merged.ranges);
+      spec = &merged;
     }
-    if (merged.all_protocols) merged.ranges.clear();
-    merge_ranges(merged.ranges);
     AllowSlot slot{};
     slot.key = rows[begin].key;
-    if (merged.all_protocols) {
+    if (spec->all_protocols) {
       slot.ports = SlotPorts::all_protocols;
-    } else if (merged.ranges.size() == 1) {
+    } else if (spec->ranges.size() == 1) {
       slot.ports = SlotPorts::range;
-      slot.ip_proto = merged.ranges[0].ip_proto;
-      slot.range = {merged.ranges[0].first, merged.ranges[0].last};
+      slot.ip_proto = spec->ranges[0].ip_proto;
+      slot.range = {spec->ranges[0].first, spec->ranges[0].last};
     } else {
       slot.ports = SlotPorts::port_set;
-      slot.port_set = rules.intern(merged);
+      slot.port_set = spec == &merged ? rules.intern(merged) : rows[begin].port_set;
     }
     SlotProvenance why{uint32_t(t.provenance.size()), uint32_t(end - begin)};
     for (size_t r = begin; r < end; ++r) {
