@@ -29,7 +29,7 @@ bool is_inside(const fs::path& root, const fs::path& target) {
 
 class Walker {
  public:
-  explicit Walker(const std::string& dir) : dir_(dir) {}
+  Walker(const std::string& dir, const ListingLimits& limits) : dir_(dir), limits_(limits) {}
 
   DirectoryListing run() {
     std::error_code ec;
@@ -56,10 +56,9 @@ class Walker {
   }
 
   void walk(const fs::path& real_dir, const std::string& rel_dir, int depth) {
-    if (depth > max_directory_depth) {
+    if (depth > limits_.max_depth) {
       error(join_path(dir_, rel_dir), "directories nested deeper than " +
-                                          std::to_string(max_directory_depth) +
-                                          " levels; not read");
+                                          std::to_string(limits_.max_depth) + " levels; not read");
       out_.complete = false;
       return;
     }
@@ -136,9 +135,9 @@ class Walker {
       note(shown, "same file as " + join_path(dir_, first->second) + "; skipped");
       return;
     }
-    if (out_.files.size() >= max_manifest_files) {
-      error(dir_, "more than " + std::to_string(max_manifest_files) +
-                      " manifest files; the limit is " + std::to_string(max_manifest_files) +
+    if (out_.files.size() >= limits_.max_files) {
+      error(dir_, "more than " + std::to_string(limits_.max_files) +
+                      " manifest files; the limit is " + std::to_string(limits_.max_files) +
                       ", the rest are not loaded");
       out_.complete = false;
       stopped_ = true;
@@ -148,6 +147,7 @@ class Walker {
   }
 
   std::string dir_;
+  ListingLimits limits_;
   fs::path root_;
   DirectoryListing out_;
   std::set<fs::path> seen_dirs_;
@@ -157,8 +157,8 @@ class Walker {
 
 }  // namespace
 
-DirectoryListing list_manifest_files(const std::string& dir) {
-  return Walker(dir).run();
+DirectoryListing list_manifest_files(const std::string& dir, const ListingLimits& limits) {
+  return Walker(dir, limits).run();
 }
 
 bool is_ignored_name(const std::string& name) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "control/loader/diagnostic.h"
+#include "control/loader/limits.h"
 
 namespace podwall {
 
@@ -23,7 +24,11 @@ struct DirectoryListing {
 // Follows a symlink only when its target stays inside `dir`; each real file or directory is
 // listed once, so loops and aliases do not load objects twice. Control thread only; blocks on
 // the file system.
-DirectoryListing list_manifest_files(const std::string& dir);
+struct ListingLimits {
+  size_t max_files = max_manifest_files;
+  int max_depth = max_directory_depth;
+};
+DirectoryListing list_manifest_files(const std::string& dir, const ListingLimits& limits = {});
 
 // True for names an editor or a tool leaves behind while writing: `*~`, `*.swp`, `*.swx`,
 // `#*#`, `.#*`, `*.tmp`, vim's `4913` probe, and every hidden name.

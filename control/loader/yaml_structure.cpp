@@ -33,7 +33,8 @@ class StructureWalker {
     }
     std::unordered_map<std::string, int> first_line;
     for (auto it = node.begin(); it != node.end(); ++it) {
-      const YAML::Node& key = it->first;
+      // A copy: the iterator hands out a temporary, so a reference would dangle.
+      const YAML::Node key = it->first;
       if (!spend(key, path)) return false;
       std::string child_path;
       if (!key.IsScalar()) {

@@ -200,3 +200,32 @@ TEST(Directory, IgnoredNames) {
 
 }  // namespace
 }  // namespace podwall
+
+namespace podwall {
+namespace {
+
+TEST(Directory, TooManyFilesIsAnIncompleteListing) {
+  test::TempDir dir;
+  for (int i = 0; i < 10; ++i) dir.write("f" + std::to_string(i) + ".yaml", "");
+  DirectoryListing listing = list_manifest_files(dir.path(), ListingLimits{.max_files = 5});
+  EXPECT_FALSE(listing.complete);
+  EXPECT_EQ(listing.files.size(), 5u);
+  ASSERT_EQ(listing.diagnostics.size(), 1u);
+  EXPECT_EQ(listing.diagnostics[0].to_string(),
+            dir.path() + ": more than 5 manifest files; the limit is 5, the rest are not loaded");
+  EXPECT_TRUE(list_manifest_files(dir.path()).complete);  // the real limit is 100,000
+}
+
+TEST(Directory, TooDeepIsAnIncompleteListing) {
+  test::TempDir dir;
+  dir.write("a/b/c/d/x.yaml", "");
+  DirectoryListing listing = list_manifest_files(dir.path(), ListingLimits{.max_depth = 2});
+  EXPECT_FALSE(listing.complete);
+  EXPECT_TRUE(listing.files.empty());
+  EXPECT_EQ(test::find(listing.diagnostics, "/a/b/c", "directories nested deeper than 2").size(),
+            1u)
+      << test::dump(listing.diagnostics);
+}
+
+}  // namespace
+}  // namespace podwall
