@@ -1,6 +1,7 @@
 #include "control/loader/text_check.h"
 
 #include <cstdio>
+#include <string>
 #include <vector>
 
 #include "control/loader/limits.h"
@@ -83,7 +84,14 @@ class NestingScanner {
       if (end == std::string_view::npos) end = text.size();
       std::string_view line = text.substr(start, end - start);
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      scan_line(line, ++line_no);
+      if (line_no == 0 && line.starts_with("\xEF\xBB\xBF")) {
+        // A UTF-8 byte order mark reads as indentation, so the first token is still a token.
+        std::string first(line);
+        first.replace(0, 3, "   ");
+        scan_line(first, ++line_no);
+      } else {
+        scan_line(line, ++line_no);
+      }
       start = end + 1;
     }
     return result_;

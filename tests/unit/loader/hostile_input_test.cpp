@@ -70,6 +70,12 @@ TEST(Hostile, DeepFlowNesting) {
   EXPECT_TRUE(fits.ok()) << test::dump(fits.diagnostics);
 }
 
+TEST(Hostile, DeepNestingAfterByteOrderMark) {
+  FileLoad load = parse_manifest_file("bom.json", "\xef\xbb\xbf" + std::string(100, '['));
+  expect_single_error(load, "nested deeper than 64 levels");
+  EXPECT_EQ(errors_of(load)[0].pos.column, 68);  // columns count bytes, the mark's three too
+}
+
 TEST(Hostile, DeepBlockNesting) {
   std::string dashes;
   for (int i = 0; i < 100000; ++i) dashes += "- ";
