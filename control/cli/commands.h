@@ -9,5 +9,9 @@ int run_check(const Args& args);
 int run_eval(const Args& args);
 int run_matrix(const Args& args);
 int run_describe(const Args& args);
+// Talk to the running daemon over its control socket.
+int run_status(const Args& args);
+int run_reload(const Args& args);
+int run_wait(const Args& args);
 
 }  // namespace podwall::cli

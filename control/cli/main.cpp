@@ -17,6 +17,12 @@ commands:
                                           pod x pod reachability grid per port (80/tcp, 53/udp,
                                           icmp; default: every declared container port)
   describe --manifests DIR                what each policy selects and allows; pod isolation
+
+talking to the running daemon (--socket PATH, else $PODWALL_SOCKET, else
+/run/podwall/podwall.sock; --timeout S):
+  status                                  generation, workers, reload latency, files in error
+  reload                                  re-read the whole manifest directory now
+  wait GENERATION                         until every worker runs it; exit 1 on timeout
 )";
 
 }  // namespace
@@ -32,20 +38,24 @@ int main(int argc, char** argv) {
     const char* name;
     int (*run)(const Args&);
     std::vector<std::string> valued, flags;
+    size_t positional = 0;  // how many positional arguments the command takes
   };
   const Command commands[] = {
       {"check", run_check, {"manifests"}, {"quiet"}},
       {"eval", run_eval, {"manifests"}, {"explain"}},
       {"matrix", run_matrix, {"manifests", "port"}, {"ipv6"}},
       {"describe", run_describe, {"manifests"}, {}},
+      {"status", run_status, {"socket", "timeout"}, {}},
+      {"reload", run_reload, {"socket", "timeout"}, {}},
+      {"wait", run_wait, {"socket", "timeout"}, {}, 1},
   };
   for (const auto& c : commands) {
     if (command != c.name) continue;
     auto args = Args::parse(argc, argv, 2, c.valued, c.flags);
     if (!args) return kExitUsage;
-    if (!args->positional.empty()) {
+    if (args->positional.size() > c.positional) {
       std::fprintf(stderr, "podwallctl %s: unexpected argument '%s'\n", c.name,
-                   args->positional[0].c_str());
+                   args->positional[c.positional].c_str());
       return kExitUsage;
     }
     return c.run(*args);

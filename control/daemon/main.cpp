@@ -8,10 +8,9 @@
 #include <filesystem>
 #include <memory>
 #include <string>
-#include <thread>
 
+#include "control/daemon/control_loop.h"
 #include "control/daemon/options.h"
-#include "control/daemon/policy_source.h"
 #include "control/daemon/signals.h"
 #include "dataplane/runtime/dataplane.h"
 
@@ -21,27 +20,6 @@ using namespace podwall;
 
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
-
-// Loads, compiles and publishes the directory again (SIGHUP), timing it.
-void reload(PolicySource& source, Dataplane& dataplane) {
-  auto started = std::chrono::steady_clock::now();
-  std::unique_ptr<PolicyTables> tables;
-  try {
-    tables = source.load();
-  } catch (const std::exception& e) {
-    // The generation in force stays: a failed reload must not open or close anything.
-    std::fprintf(stderr, "podwall: reload failed, generation %" PRIu64 " stays: %s\n",
-                 dataplane.generation(), e.what());
-    return;
-  }
-  uint64_t generation = dataplane.publish(std::move(tables));
-  bool all = dataplane.wait_until_all_workers_run(generation, std::chrono::seconds(10));
-  double ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-  std::printf("podwall: reloaded generation=%" PRIu64 " in %.1f ms%s\n", generation, ms,
-              all ? "" : " (some workers did not confirm)");
-  std::fflush(stdout);
-}
 
 int run(int argc, char** argv) {
   install_stop_signals();
@@ -70,8 +48,18 @@ int run(int argc, char** argv) {
     return kExitFailure;
   }
 
-  PolicySource source(options->manifests, options->loader_notes);
-  std::unique_ptr<PolicyTables> tables = source.load();
+  // The hot reloader (issue 4) watches the directory from before the first listing, so no
+  // change between the two is missed. Without inotify the daemon still reloads on SIGHUP and
+  // `podwallctl reload`.
+  DataplaneSink sink(*dataplane);
+  ReloadSettings reload_settings;
+  reload_settings.debounce = std::chrono::milliseconds(options->debounce_ms);
+  HotReloader reloader(options->manifests, sink, reload_settings,
+                       [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
+  if (!reloader.start_watching(error))
+    std::fprintf(stderr, "podwall: not watching %s: %s\n", options->manifests.c_str(),
+                 error.c_str());
+  std::unique_ptr<PolicyTables> tables = reloader.initial_tables();
   if (!dataplane->start(options->dataplane, error)) {
     std::fprintf(stderr, "podwall: %s\n", error.c_str());
     return kExitFailure;
@@ -81,28 +69,14 @@ int run(int argc, char** argv) {
     std::fprintf(stderr, "podwall: workers did not pick up generation %" PRIu64 "\n", generation);
     return kExitFailure;
   }
+  ControlLoop loop(*dataplane, reloader,
+                   ControlLoopOptions{options->ctl_socket, options->stats_interval});
+  loop.open_socket();
   std::printf("podwall: ready generation=%" PRIu64 "\n", generation);
   std::fflush(stdout);
 
-  // The control loop. SIGHUP reloads the whole directory; issue 4's directory watcher hooks in
-  // here (or runs its own thread) and calls dataplane->publish() with each new compile.
-  using Clock = std::chrono::steady_clock;
-  auto next_service = Clock::now();
-  auto next_stats = Clock::now() + std::chrono::seconds(options->stats_interval);
-  while (stop_signal() == 0) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    if (take_reload_request()) reload(source, *dataplane);
-    auto now = Clock::now();
-    if (now >= next_service) {
-      dataplane->service();
-      next_service = now + std::chrono::seconds(1);
-    }
-    if (options->stats_interval > 0 && now >= next_stats) {
-      std::fputs(dataplane->format_counters().c_str(), stdout);
-      std::fflush(stdout);
-      next_stats = now + std::chrono::seconds(options->stats_interval);
-    }
-  }
+  // The control loop: directory watcher, control socket, SIGHUP, periodic counters.
+  loop.run();
   std::fprintf(stderr, "podwall: signal %d, stopping\n", stop_signal());
   dataplane->stop();
   std::fputs("podwall: final ", stdout);

@@ -20,6 +20,10 @@ const char* const kDaemonUsage =
   --stats-interval S           print counters every S seconds (default 0: only at exit)
   --mtu N                      largest MTU to ask of the ports (default 9000)
   --loader-notes               print the loader's notes as well as its errors
+  --ctl-socket PATH            control socket for podwallctl status|reload|wait (default
+                               /run/podwall/podwall.sock; 'none' for no socket)
+  --debounce-ms N              wait until the manifest directory is quiet this long before a
+                               reload (default 20)
   --help                       this text
 
 EAL options are DPDK's: e.g. -l 0,1 --no-huge -m 1024 --no-pci --vdev net_af_packet0,iface=X
@@ -119,6 +123,14 @@ const std::vector<Setting>& settings() {
       {"mac-ageing", "macAgeingSeconds", true,
        number("MAC ageing", 1, 86400,
               [](DaemonOptions& o, uint64_t n) { o.dataplane.mac_ageing_seconds = uint32_t(n); })},
+      {"ctl-socket", "ctlSocket", true,
+       [](const std::string& v, DaemonOptions& o, std::string&) {
+         o.ctl_socket = v == "none" ? "" : v;
+         return true;
+       }},
+      {"debounce-ms", "debounceMs", true,
+       number("debounce", 0, 60000,
+              [](DaemonOptions& o, uint64_t n) { o.debounce_ms = unsigned(n); })},
       {"loader-notes", "loaderNotes", false,
        boolean("loaderNotes", [](DaemonOptions& o, bool b) { o.loader_notes = b; })},
   };

@@ -15,6 +15,8 @@ struct DaemonOptions {
   std::string config_file;      // --config FILE
   unsigned stats_interval = 0;  // --stats-interval S: print counters every S seconds (0: never)
   bool loader_notes = false;    // --loader-notes: print the loader's notes, not only errors
+  std::string ctl_socket = "/run/podwall/podwall.sock";  // --ctl-socket PATH ("" or none: off)
+  unsigned debounce_ms = 20;  // --debounce-ms N: quiet time before a burst of changes reloads
   DataplaneConfig dataplane;
 };
 

@@ -172,6 +172,11 @@ bool Dataplane::wait_until_all_workers_run(uint64_t generation,
   }
 }
 
+void Dataplane::set_reload_figures(const ReloadFigures& figures) {
+  std::lock_guard<std::mutex> lock(impl_->reload_mutex);
+  impl_->reload = figures;
+}
+
 void Dataplane::service() {
   Impl& d = *impl_;
   for (size_t i = 0; i < d.ports.size(); ++i) {

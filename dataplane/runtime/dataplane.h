@@ -42,6 +42,19 @@ struct DataplaneConfig {
   uint32_t mac_ageing_seconds = 300;
 };
 
+// What the control side measures about hot reloads (issue 4), handed over as plain numbers so
+// that /podwall/reload can show them; the dataplane only stores and reports them.
+struct ReloadFigures {
+  uint64_t reloads = 0;          // generations published by the hot reloader
+  uint64_t failed_compiles = 0;  // compiles that threw; the live generation stayed
+  uint64_t latency_p50_ns = 0;   // change seen -> every worker on the new generation
+  uint64_t latency_p99_ns = 0;
+  uint64_t work_p50_ns = 0;  // end of debounce -> every worker on the new generation
+  uint64_t work_p99_ns = 0;
+  uint64_t last_ns = 0;  // the last reload's duration
+  uint64_t files_in_error = 0;
+};
+
 // The generation a worker last ran a burst with (0: none yet).
 struct WorkerState {
   unsigned lcore = 0;
@@ -86,6 +99,10 @@ class Dataplane {
   // Control thread. Returns true once every running worker has run a burst with `generation`
   // or a later one; false when `timeout` passes first.
   bool wait_until_all_workers_run(uint64_t generation, std::chrono::milliseconds timeout) const;
+
+  // Control thread, after each reload: the figures /podwall/reload reports. Never blocks long
+  // (a mutex the telemetry thread holds for microseconds).
+  void set_reload_figures(const ReloadFigures& figures);
 
   // Control thread, about once a second: housekeeping that is not per packet (logs link state
   // changes). Never blocks.

@@ -4,6 +4,7 @@
 #include <rte_mempool.h>
 
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "dataplane/runtime/dataplane.h"
@@ -28,6 +29,8 @@ struct Dataplane::Impl {
   std::unique_ptr<Handoff> handoff;              // several workers only
   std::vector<std::unique_ptr<Worker>> workers;  // fixed after start()
   std::vector<bool> launched;
+  mutable std::mutex reload_mutex;  // control thread writes, telemetry thread reads
+  ReloadFigures reload;             // guarded by reload_mutex
 
   Totals totals() const {
     Totals t;

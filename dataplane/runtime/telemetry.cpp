@@ -135,6 +135,28 @@ int cmd_generation(const char*, const char*, rte_tel_data* d) {
   return 0;
 }
 
+// Hot reload figures, measured by the control side (control/watch) and handed over as numbers.
+int cmd_reload(const char*, const char*, rte_tel_data* d) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  if (g_impl == nullptr) return -ENODEV;
+  ReloadFigures r;
+  {
+    std::lock_guard<std::mutex> figures(g_impl->reload_mutex);
+    r = g_impl->reload;
+  }
+  rte_tel_data_start_dict(d);
+  rte_tel_data_add_dict_u64(d, "generation", g_impl->publisher->generation());
+  rte_tel_data_add_dict_u64(d, "reloads", r.reloads);
+  rte_tel_data_add_dict_u64(d, "failed_compiles", r.failed_compiles);
+  rte_tel_data_add_dict_u64(d, "latency_p50_ns", r.latency_p50_ns);
+  rte_tel_data_add_dict_u64(d, "latency_p99_ns", r.latency_p99_ns);
+  rte_tel_data_add_dict_u64(d, "work_p50_ns", r.work_p50_ns);
+  rte_tel_data_add_dict_u64(d, "work_p99_ns", r.work_p99_ns);
+  rte_tel_data_add_dict_u64(d, "last_reload_ns", r.last_ns);
+  rte_tel_data_add_dict_u64(d, "files_in_error", r.files_in_error);
+  return 0;
+}
+
 }  // namespace
 
 void register_telemetry() {
@@ -154,6 +176,8 @@ void register_telemetry() {
         {"/podwall/worker", cmd_worker, "One worker's state and counters. Parameter: index."},
         {"/podwall/generation", cmd_generation,
          "Published policy generation and the one each worker runs. No parameters."},
+        {"/podwall/reload", cmd_reload,
+         "Hot reload: generation, reload count, latency p50/p99 (ns). No parameters."},
     };
     for (const Command& c : commands) {
       if (rte_telemetry_register_cmd(c.name, c.fn, c.help) != 0)

@@ -6,6 +6,7 @@
 //   /podwall/workers        the worker indexes
 //   /podwall/worker,N       one worker: lcore, generation, counters, drops by reason
 //   /podwall/generation     the published generation and the one each worker runs
+//   /podwall/reload         hot reload: generation, reloads, latency p50/p99 (control side)
 //
 // Callbacks run on EAL's telemetry thread. They read worker counters with relaxed atomic loads
 // and the rest of the state under a mutex that attach/detach also take, so a request arriving

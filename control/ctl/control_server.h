@@ -1,0 +1,83 @@
+#pragma once
+// The daemon's control socket: a unix stream socket (mode 0600) speaking one JSON object per
+// line each way. Requests (a bare word form is accepted too, for socat and nc):
+//   {"cmd":"status"}                                   status
+//   {"cmd":"reload"}                                   reload
+//   {"cmd":"wait","generation":N,"timeout_ms":T}       wait N [T]
+// Replies carry "ok": true or false; a failure has "error". `wait` is answered once every
+// worker runs generation N or later ("ok":true), or after T ms ("ok":false,"error":"timeout");
+// other requests are answered at once. Each connection handles one request at a time.
+//
+// Thread: the control thread owns the server; the owner poll()s the descriptors fill() gives it
+// and hands the results back to serve(). Nothing blocks: sockets are non-blocking, and a
+// client that does not read its reply is dropped once its buffer passes a limit.
+
+#include <poll.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace podwall {
+
+class ControlHandler {
+ public:
+  virtual ~ControlHandler() = default;
+  // A whole status reply object, "ok":true included.
+  virtual std::string status_json() = 0;
+  // Forces a full reload; returns the generation live afterwards.
+  virtual uint64_t reload() = 0;
+  // The generation every running worker has reached (the lowest among them).
+  virtual uint64_t generation_everywhere() = 0;
+};
+
+class ControlServer {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  explicit ControlServer(ControlHandler& handler) : handler_(handler) {}
+  ~ControlServer();
+  ControlServer(const ControlServer&) = delete;
+  ControlServer& operator=(const ControlServer&) = delete;
+
+  // Creates the socket at `path` (and its parent directory if missing). A stale socket file is
+  // replaced; a live one (another daemon answers) or a non-socket file is an error.
+  bool open(const std::string& path, std::string& error);
+
+  // Appends the descriptors to poll: the listening socket, then each client.
+  void fill(std::vector<pollfd>& fds) const;
+  // `fds` points at the entries fill() appended, with their revents set.
+  void serve(const pollfd* fds, size_t count);
+  // Answers the `wait` requests that are satisfied or timed out. Call after serve() and after
+  // every publish.
+  void check_waits(Clock::time_point now);
+  // True while some client waits: the owner should poll again within a millisecond or so.
+  bool has_waits() const;
+
+  const std::string& path() const { return path_; }
+
+ private:
+  struct Client {
+    int fd = -1;
+    std::string in;
+    std::string out;
+    bool waiting = false;
+    uint64_t wait_generation = 0;
+    Clock::time_point wait_deadline{};
+    bool closing = false;
+  };
+
+  void accept_clients();
+  void read_client(Client& c);
+  void write_client(Client& c);
+  void handle_line(Client& c, const std::string& line);
+  void reply(Client& c, const std::string& json);
+
+  ControlHandler& handler_;
+  std::string path_;
+  int listen_fd_ = -1;
+  std::vector<Client> clients_;
+};
+
+}  // namespace podwall

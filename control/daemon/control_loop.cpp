@@ -1,0 +1,165 @@
+#include "control/daemon/control_loop.h"
+
+#include <poll.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+
+#include "control/ctl/json.h"
+#include "control/daemon/signals.h"
+
+namespace podwall {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms(std::chrono::nanoseconds d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
+
+uint64_t unix_ns(std::chrono::system_clock::time_point t) {
+  return uint64_t(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count());
+}
+
+}  // namespace
+
+uint64_t DataplaneSink::publish(std::unique_ptr<PolicyTables> tables) {
+  return dataplane_.publish(std::move(tables));
+}
+
+std::vector<uint64_t> DataplaneSink::worker_generations() const {
+  std::vector<uint64_t> out;
+  for (const WorkerState& w : dataplane_.workers()) out.push_back(w.generation);
+  return out;
+}
+
+bool DataplaneSink::wait_all(uint64_t generation, std::chrono::milliseconds timeout) const {
+  return dataplane_.wait_until_all_workers_run(generation, timeout);
+}
+
+ControlLoop::ControlLoop(Dataplane& dataplane, HotReloader& reloader, ControlLoopOptions options)
+    : dataplane_(dataplane), reloader_(reloader), options_(std::move(options)), server_(*this) {}
+
+void ControlLoop::open_socket() {
+  if (options_.ctl_socket.empty()) return;
+  std::string error;
+  has_socket_ = server_.open(options_.ctl_socket, error);
+  if (has_socket_) {
+    std::fprintf(stderr, "podwall: control socket %s\n", options_.ctl_socket.c_str());
+  } else {
+    std::fprintf(stderr, "podwall: no control socket: %s\n", error.c_str());
+  }
+}
+
+void ControlLoop::run() {
+  auto next_service = Clock::now();
+  auto next_stats = Clock::now() + std::chrono::seconds(options_.stats_interval);
+  std::vector<pollfd> fds;
+  while (stop_signal() == 0) {
+    auto now = Clock::now();
+    // At most 50 ms asleep: signals are flags polled here, and service() runs once a second.
+    Clock::duration sleep = std::chrono::milliseconds(50);
+    if (auto due = reloader_.time_until_due(now)) sleep = std::min(sleep, *due);
+    if (server_.has_waits()) sleep = std::min<Clock::duration>(sleep, std::chrono::milliseconds(1));
+    fds.clear();
+    if (reloader_.fd() >= 0) fds.push_back(pollfd{reloader_.fd(), POLLIN, 0});
+    size_t server_at = fds.size();
+    if (has_socket_) server_.fill(fds);
+    int timeout_ms = int(std::chrono::ceil<std::chrono::milliseconds>(sleep).count());
+    int rc = ::poll(fds.data(), fds.size(), timeout_ms);
+    if (rc < 0 && errno != EINTR) {
+      std::perror("podwall: poll");
+      break;
+    }
+    if (rc > 0) {
+      if (server_at > 0 && (fds[0].revents & POLLIN)) reloader_.on_readable();
+      if (has_socket_) server_.serve(fds.data() + server_at, fds.size() - server_at);
+    }
+    if (take_reload_request()) reload();
+    reloader_.run_if_due(Clock::now());
+    after_reload();
+    if (has_socket_) server_.check_waits(Clock::now());
+
+    now = Clock::now();
+    if (now >= next_service) {
+      dataplane_.service();
+      next_service = now + std::chrono::seconds(1);
+    }
+    if (options_.stats_interval > 0 && now >= next_stats) {
+      std::fputs(dataplane_.format_counters().c_str(), stdout);
+      std::fflush(stdout);
+      next_stats = now + std::chrono::seconds(options_.stats_interval);
+    }
+  }
+}
+
+// Hands the reload figures to telemetry when a reload happened since the last call.
+void ControlLoop::after_reload() {
+  if (reloader_.attempts() == figures_for_) return;
+  figures_for_ = reloader_.attempts();
+  ReloadStatus s = reloader_.status();
+  ReloadFigures f;
+  f.reloads = s.reloads;
+  f.failed_compiles = s.failed_compiles;
+  f.latency_p50_ns = uint64_t(s.latency_p50.count());
+  f.latency_p99_ns = uint64_t(s.latency_p99.count());
+  f.work_p50_ns = uint64_t(s.work_p50.count());
+  f.work_p99_ns = uint64_t(s.work_p99.count());
+  f.last_ns = uint64_t(s.last_duration.count());
+  f.files_in_error = s.errors.size();
+  dataplane_.set_reload_figures(f);
+}
+
+uint64_t ControlLoop::reload() {
+  uint64_t generation = reloader_.force_reload();
+  after_reload();
+  return generation;
+}
+
+uint64_t ControlLoop::generation_everywhere() {
+  uint64_t lowest = dataplane_.generation();
+  for (const WorkerState& w : dataplane_.workers()) lowest = std::min(lowest, w.generation);
+  return lowest;
+}
+
+std::string ControlLoop::status_json() {
+  ReloadStatus s = reloader_.status();
+  std::string workers = "[";
+  for (const WorkerState& w : dataplane_.workers()) {
+    if (workers.size() > 1) workers += ',';
+    workers +=
+        JsonObjectWriter().add("lcore", uint64_t(w.lcore)).add("generation", w.generation).str();
+  }
+  workers += "]";
+  std::string errors = "[";
+  for (const std::string& e : s.errors) {
+    if (errors.size() > 1) errors += ',';
+    errors += json_quote(e);
+  }
+  errors += "]";
+  return JsonObjectWriter()
+      .add("ok", true)
+      .add("manifests", reloader_.loader().dir())
+      .add("generation", dataplane_.generation())
+      .add("live_since_unix_ns", unix_ns(dataplane_.live_since()))
+      .add("all_workers", generation_everywhere())
+      .add("reloads", s.reloads)
+      .add("failed_compiles", s.failed_compiles)
+      .add("last_compile_error", s.last_compile_error)
+      .add("last_reload_ms", ms(s.last_duration))
+      .add("last_reload_unix_ns", s.reloads ? unix_ns(s.last_reload_at) : uint64_t(0))
+      .add("latency_p50_ms", ms(s.latency_p50))
+      .add("latency_p99_ms", ms(s.latency_p99))
+      .add("work_p50_ms", ms(s.work_p50))
+      .add("work_p99_ms", ms(s.work_p99))
+      .add("latency_samples", uint64_t(s.samples))
+      .add("files", uint64_t(s.files))
+      .add("pending", s.pending)
+      .add_raw("workers", workers)
+      .add_raw("errors", errors)
+      .str();
+}
+
+}  // namespace podwall

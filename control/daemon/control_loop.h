@@ -1,0 +1,64 @@
+#pragma once
+// The daemon's control thread after start-up: one poll() over the directory watcher's inotify
+// descriptor and the control socket, with the debounce and `wait` deadlines as its timeout.
+// Reloads (watcher, `podwallctl reload`, SIGHUP) compile here, on EAL's main lcore, never on a
+// worker; each publish goes through the Dataplane facade.
+//
+// Main thread only.
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "control/ctl/control_server.h"
+#include "control/watch/hot_reloader.h"
+#include "dataplane/runtime/dataplane.h"
+
+namespace podwall {
+
+// The running dataplane as the hot reloader's table sink.
+class DataplaneSink : public TableSink {
+ public:
+  explicit DataplaneSink(Dataplane& dataplane) : dataplane_(dataplane) {}
+  uint64_t publish(std::unique_ptr<PolicyTables> tables) override;
+  uint64_t generation() const override { return dataplane_.generation(); }
+  std::vector<uint64_t> worker_generations() const override;
+  bool wait_all(uint64_t generation, std::chrono::milliseconds timeout) const override;
+
+ private:
+  Dataplane& dataplane_;
+};
+
+struct ControlLoopOptions {
+  std::string ctl_socket;  // empty: no control socket
+  unsigned stats_interval = 0;
+};
+
+class ControlLoop : public ControlHandler {
+ public:
+  ControlLoop(Dataplane& dataplane, HotReloader& reloader, ControlLoopOptions options);
+
+  // Opens the control socket. A failure is reported and the daemon runs on without it: the
+  // firewall matters more than its remote control.
+  void open_socket();
+
+  // Runs until SIGINT/SIGTERM.
+  void run();
+
+  // ControlHandler (called by the server, on this thread).
+  std::string status_json() override;
+  uint64_t reload() override;
+  uint64_t generation_everywhere() override;
+
+ private:
+  void after_reload();
+
+  Dataplane& dataplane_;
+  HotReloader& reloader_;
+  ControlLoopOptions options_;
+  ControlServer server_;
+  bool has_socket_ = false;
+  uint64_t figures_for_ = 0;  // reload count last handed to telemetry
+};
+
+}  // namespace podwall
