@@ -1,0 +1,111 @@
+// The control socket end to end: a real unix socket, the server polled as the daemon polls it,
+// and the client podwallctl uses.
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <future>
+#include <thread>
+
+#include "control/ctl/control_client.h"
+#include "control/ctl/control_server.h"
+#include "control/ctl/json.h"
+
+namespace podwall {
+namespace {
+
+class FakeHandler : public ControlHandler {
+ public:
+  std::string status_json() override {
+    return JsonObjectWriter().add("ok", true).add("generation", generation.load()).str();
+  }
+  uint64_t reload() override { return ++generation; }
+  uint64_t generation_everywhere() override { return generation.load(); }
+  std::atomic<uint64_t> generation{1};
+};
+
+class ControlServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/pw-ctl-test-XXXXXX";
+    dir_ = ::mkdtemp(tmpl);
+    path_ = dir_ + "/sub/podwall.sock";
+    std::string error;
+    ASSERT_TRUE(server_.open(path_, error)) << error;
+    loop_ = std::thread([this] {
+      std::vector<pollfd> fds;
+      while (!stop_) {
+        fds.clear();
+        server_.fill(fds);
+        ::poll(fds.data(), fds.size(), 2);
+        server_.serve(fds.data(), fds.size());
+        server_.check_waits(ControlServer::Clock::now());
+      }
+    });
+  }
+  void TearDown() override {
+    stop_ = true;
+    loop_.join();
+    std::filesystem::remove_all(dir_);
+  }
+  std::optional<JsonValue> ask(const std::string& request) {
+    std::string error;
+    auto r = control_request(path_, request, std::chrono::seconds(5), error);
+    EXPECT_TRUE(r) << error;
+    return r;
+  }
+
+  std::string dir_, path_;
+  FakeHandler handler_;
+  ControlServer server_{handler_};
+  std::atomic<bool> stop_{false};
+  std::thread loop_;
+};
+
+TEST_F(ControlServerTest, SocketIsPrivate) {
+  struct stat st {};
+  ASSERT_EQ(::stat(path_.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+TEST_F(ControlServerTest, StatusReloadAndWait) {
+  EXPECT_EQ(ask(R"({"cmd":"status"})")->number_at("generation"), 1);
+  EXPECT_EQ(ask("reload")->number_at("generation"), 2);  // the bare-word form
+  auto reached = ask(R"({"cmd":"wait","generation":2,"timeout_ms":1000})");
+  EXPECT_TRUE(reached->bool_at("ok"));
+
+  // A wait that a later publish satisfies.
+  auto later = std::async(std::launch::async, [this] {
+    return ask(R"({"cmd":"wait","generation":3,"timeout_ms":5000})");
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  handler_.generation = 3;
+  auto r = later.get();
+  EXPECT_TRUE(r->bool_at("ok"));
+  EXPECT_EQ(r->number_at("generation"), 3);
+
+  auto timeout = ask("wait 9 100");
+  EXPECT_FALSE(timeout->bool_at("ok"));
+  EXPECT_EQ(timeout->string_at("error"), "timeout");
+}
+
+TEST_F(ControlServerTest, BadRequestsGetErrors) {
+  EXPECT_FALSE(ask("frobnicate")->bool_at("ok", true));
+  EXPECT_FALSE(ask("{not json")->bool_at("ok", true));
+  EXPECT_FALSE(ask(R"({"cmd":"wait"})")->bool_at("ok", true));
+}
+
+TEST_F(ControlServerTest, SecondServerOnTheSamePathIsRefused) {
+  FakeHandler other;
+  ControlServer second(other);
+  std::string error;
+  EXPECT_FALSE(second.open(path_, error));
+  EXPECT_NE(error.find("another process"), std::string::npos) << error;
+}
+
+}  // namespace
+}  // namespace podwall
