@@ -70,8 +70,10 @@ void HotReloader::reload(const ChangeSet& changes, bool forced) {
   const Clock::time_point started = Clock::now();
   ApplyStats applied = loader_.apply(changes);
   if (!forced && applied.parsed == 0 && applied.removed == 0) return;  // same bytes again
+  const Clock::time_point applied_at = Clock::now();
   Cluster cluster = loader_.build_cluster();
   report_errors();
+  const Clock::time_point built_at = Clock::now();
   std::unique_ptr<PolicyTables> tables;
   try {
     tables = compile_policy(cluster);
@@ -84,12 +86,17 @@ void HotReloader::reload(const ChangeSet& changes, bool forced) {
     return;
   }
   counters_.last_compile_error.clear();
+  const Clock::time_point compiled_at = Clock::now();
   uint64_t generation = sink_.publish(std::move(tables));
   bool confirmed = sink_.wait_all(generation, settings_.worker_wait);
   const Clock::time_point done = Clock::now();
   ++counters_.reloads;
   counters_.last_reload_at = std::chrono::system_clock::now();
   counters_.last_duration = done - started;
+  counters_.last_apply = applied_at - started;
+  counters_.last_build = built_at - applied_at;
+  counters_.last_compile = compiled_at - built_at;
+  counters_.last_publish = done - compiled_at;
   latency_.record(done - changes.first_seen);
   work_.record(done - started);
   char line[256];

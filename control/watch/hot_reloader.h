@@ -38,6 +38,9 @@ struct ReloadStatus {
   std::string last_compile_error;
   std::chrono::nanoseconds last_duration{0};  // last reload: start of work -> workers confirmed
   std::chrono::system_clock::time_point last_reload_at{};
+  // The last reload's stages: read and parse changed files, merge the store into a Cluster,
+  // compile, publish and wait for the workers.
+  std::chrono::nanoseconds last_apply{0}, last_build{0}, last_compile{0}, last_publish{0};
   // change seen -> every worker on the new generation (debounce included)
   std::chrono::nanoseconds latency_p50{0}, latency_p99{0};
   // end of debounce -> every worker on the new generation (what the 100 ms target measures)
