@@ -122,11 +122,14 @@ class Podwall:
         self.port_args = port_args
         self.proc: Process | None = None
         self.ready_seconds: float | None = None
+        # The daemon's control socket (podwallctl status|reload|wait --socket), one per run so
+        # that runs side by side never talk to each other's daemon.
+        self.ctl_socket = run.state / "podwall.sock"
 
     def command(self) -> list[str]:
         cmd = [str(self.binary), "-l", self.lcores] + EAL_BASE + \
               ["--file-prefix", self.run.dpdk_prefix] + vdev_args(self.port_type, self.ports, self.port_args)
-        cmd += ["--", "--manifests", str(self.manifest_dir)]
+        cmd += ["--", "--manifests", str(self.manifest_dir), "--ctl-socket", str(self.ctl_socket)]
         if self.established:
             cmd.append(f"--established={self.established}")
         return cmd + self.extra_args

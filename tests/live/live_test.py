@@ -118,8 +118,9 @@ def wait_generation(dp: fabric.Podwall, ctl: Path | None, generation: int, log_f
                     seconds: float) -> str:
     if ctl_has(ctl, "wait"):
         try:
-            r = subprocess.run([str(ctl), "wait", str(generation)], capture_output=True,
-                               text=True, timeout=seconds)
+            r = subprocess.run([str(ctl), "wait", str(generation), "--socket",
+                                str(dp.ctl_socket), "--timeout", str(seconds)],
+                               capture_output=True, text=True, timeout=seconds + 5)
             if r.returncode == 0:
                 return f"podwallctl wait {generation}"
         except subprocess.TimeoutExpired:
