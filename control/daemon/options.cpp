@@ -27,7 +27,9 @@ const char* const kDaemonUsage =
   --help                       this text
 
 EAL options are DPDK's: e.g. -l 0,1 --no-huge -m 1024 --no-pci --vdev net_af_packet0,iface=X
-Every port EAL probes joins the bridge; the main lcore runs control, one more lcore polls.
+Every port EAL probes joins the bridge. The main lcore runs control; every other lcore runs a
+worker (flows are spread over workers by a symmetric hash of their addresses). SIGHUP reloads
+the manifest directory; SIGINT/SIGTERM stop and print the counters.
 )";
 
 namespace {
