@@ -30,8 +30,18 @@ FlowKey make_flow_key(const FlowTuple& t, bool& src_is_lo) noexcept {
     sport = t.icmp_id;
     dport = t.icmp_id;
   }
-  int order = std::memcmp(t.src.bytes.data(), t.dst.bytes.data(), 16);
-  src_is_lo = order < 0 || (order == 0 && sport <= dport);
+  // Any total order will do, as long as both directions agree: compare the addresses as two
+  // native 64-bit words rather than byte by byte.
+  uint64_t s[2], d[2];
+  std::memcpy(s, t.src.bytes.data(), 16);
+  std::memcpy(d, t.dst.bytes.data(), 16);
+  if (s[0] != d[0]) {
+    src_is_lo = s[0] < d[0];
+  } else if (s[1] != d[1]) {
+    src_is_lo = s[1] < d[1];
+  } else {
+    src_is_lo = sport <= dport;
+  }
 
   FlowKey key;
   key.addr_lo = src_is_lo ? t.src.bytes : t.dst.bytes;

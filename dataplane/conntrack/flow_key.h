@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 #include "dataplane/packet/parsed_packet.h"
@@ -25,7 +26,14 @@ struct FlowKey {
   uint8_t query_initiator = 0;
   uint8_t reserved = 0;
 
-  friend bool operator==(const FlowKey&, const FlowKey&) = default;
+  // Five word compares, no library call: this runs on every lookup probe that matches.
+  friend bool operator==(const FlowKey& a, const FlowKey& b) noexcept {
+    uint64_t wa[5], wb[5];
+    std::memcpy(wa, &a, sizeof wa);
+    std::memcpy(wb, &b, sizeof wb);
+    return ((wa[0] ^ wb[0]) | (wa[1] ^ wb[1]) | (wa[2] ^ wb[2]) | (wa[3] ^ wb[3]) |
+            (wa[4] ^ wb[4])) == 0;
+  }
 };
 static_assert(sizeof(FlowKey) == 40);
 static_assert(std::has_unique_object_representations_v<FlowKey>);

@@ -4,16 +4,25 @@
 
 namespace podwall {
 
-FlowTable::FlowTable(uint32_t capacity, const FlowTimeouts& timeouts, uint64_t seed)
-    : capacity_(std::clamp(capacity, 1u, kMaxCapacity)), hash_(seed), timeouts_(timeouts) {
-  // At least twice as many index slots as entries keeps linear probes short.
+namespace {
+
+// At least twice as many index slots as entries keeps linear probes short.
+uint64_t index_slots(uint32_t capacity) {
   uint64_t slots = 16;
-  while (slots < uint64_t(capacity_) * 2) slots <<= 1;
-  mask_ = slots - 1;
-  // Value-initialised: every page is touched now, not on the first packets.
-  entries_ = std::make_unique<FlowEntry[]>(capacity_);
-  index_ = std::make_unique<uint64_t[]>(slots);
-  free_ = std::make_unique<uint32_t[]>(capacity_);
+  while (slots < uint64_t(capacity) * 2) slots <<= 1;
+  return slots;
+}
+
+}  // namespace
+
+FlowTable::FlowTable(uint32_t capacity, const FlowTimeouts& timeouts, uint64_t seed)
+    : capacity_(std::clamp(capacity, 1u, kMaxCapacity)),
+      mask_(index_slots(capacity_) - 1),
+      hash_(seed),
+      timeouts_(timeouts),
+      entries_(capacity_),
+      index_(mask_ + 1),
+      free_(capacity_) {
   // Hand out low ids first, so a lightly used table stays in few cache lines.
   for (uint32_t i = 0; i < capacity_; ++i) free_[i] = capacity_ - 1 - i;
   free_count_ = capacity_;
@@ -54,7 +63,7 @@ FlowEntry* FlowTable::insert(const FlowKey& key) noexcept {
 }
 
 void FlowTable::erase(FlowEntry& entry) noexcept {
-  uint32_t id = uint32_t(&entry - entries_.get());
+  uint32_t id = uint32_t(&entry - entries_.data());
   uint64_t want = uint64_t(id) + 1;
   for (uint64_t pos = hash_bits(entry.key) & mask_;; pos = (pos + 1) & mask_) {
     // The entry is live, so its slot is on this probe chain before the first empty slot.

@@ -11,11 +11,10 @@
 // the worker runs once per poll loop, so idle flows leave without a timer per flow.
 
 #include <cstdint>
-#include <memory>
-
 #include "dataplane/conntrack/flow_entry.h"
 #include "dataplane/conntrack/flow_state.h"
 #include "dataplane/conntrack/keyed_hash.h"
+#include "dataplane/conntrack/large_array.h"
 
 namespace podwall {
 
@@ -61,9 +60,9 @@ class FlowTable {
   uint64_t mask_;  // index size - 1
   KeyedHash hash_;
   FlowTimeouts timeouts_;
-  std::unique_ptr<FlowEntry[]> entries_;
-  std::unique_ptr<uint64_t[]> index_;  // 0 = empty; else hash bits << 32 | (entry id + 1)
-  std::unique_ptr<uint32_t[]> free_;   // stack of free entry ids
+  LargeArray<FlowEntry> entries_;
+  LargeArray<uint64_t> index_;  // 0 = empty; else hash bits << 32 | (entry id + 1)
+  LargeArray<uint32_t> free_;   // stack of free entry ids
   uint32_t free_count_;
   uint32_t sweep_cursor_ = 0;
   uint64_t expired_total_ = 0;

@@ -58,14 +58,25 @@ FragmentKey make_fragment_key(const ParsedPacket& packet) noexcept {
   return key;
 }
 
-FragmentTracker::FragmentTracker(uint32_t capacity, uint64_t timeout_ns, uint64_t seed)
-    : timeout_ns_(timeout_ns), hash_(seed) {
+namespace {
+
+uint32_t bucket_count(uint32_t capacity) {
   uint32_t buckets = 1;
-  while (uint64_t(buckets) * kWays < std::max(capacity, 1u) && buckets < (1u << 26)) buckets <<= 1;
-  bucket_mask_ = buckets - 1;
-  capacity_ = buckets * kWays;
-  slots_ = std::make_unique<Datagram[]>(capacity_);
+  while (uint64_t(buckets) * FragmentTracker::kWays < std::max(capacity, 1u) &&
+         buckets < (1u << 26)) {
+    buckets <<= 1;
+  }
+  return buckets;
 }
+
+}  // namespace
+
+FragmentTracker::FragmentTracker(uint32_t capacity, uint64_t timeout_ns, uint64_t seed)
+    : capacity_(bucket_count(capacity) * kWays),
+      bucket_mask_(bucket_count(capacity) - 1),
+      timeout_ns_(timeout_ns),
+      hash_(seed),
+      slots_(capacity_) {}
 
 Datagram* FragmentTracker::bucket_of(const FragmentKey& key) noexcept {
   uint32_t bucket = uint32_t(hash_.hash40(&key) >> 32) & bucket_mask_;

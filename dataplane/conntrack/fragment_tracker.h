@@ -20,9 +20,9 @@
 
 #include <array>
 #include <cstdint>
-#include <memory>
 
 #include "dataplane/conntrack/keyed_hash.h"
+#include "dataplane/conntrack/large_array.h"
 #include "dataplane/packet/drop_reason.h"
 #include "dataplane/packet/parsed_packet.h"
 
@@ -103,7 +103,7 @@ class FragmentTracker {
   uint32_t size_ = 0;
   uint64_t timeout_ns_;
   KeyedHash hash_;
-  std::unique_ptr<Datagram[]> slots_;
+  LargeArray<Datagram> slots_;
   uint32_t sweep_cursor_ = 0;
 };
 

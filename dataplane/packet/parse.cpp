@@ -14,6 +14,27 @@ constexpr uint32_t kEthernetHeader = 14;
 constexpr uint32_t kVlanTag = 4;
 constexpr uint32_t kArpFixed = 8;
 
+// Clears what a previous parse may have left, field by field: a whole-struct assignment makes
+// compilers build a zeroed temporary and copy it, which shows up on every packet. The embedded
+// packet of an ICMP error is cleared only when one is parsed; VLAN tags beyond vlan_count are
+// stale by contract.
+void reset(ParsedPacket& out) {
+  out.vlan_count = 0;
+  out.ethertype = 0;
+  out.l3 = L3Kind::other;
+  out.l2_control = false;
+  out.l3_offset = 0;
+  out.l4_offset = 0;
+  out.l4_length = 0;
+  out.hop_limit = 0;
+  out.tuple = FlowTuple{};
+  out.tcp_flags = 0;
+  out.icmp_code = 0;
+  out.sctp_first_chunk = 0;
+  out.frag = FragmentInfo{};
+  out.has_inner = false;
+}
+
 bool is_vlan_tpid(uint16_t type) {
   return type == ether_type::vlan || type == ether_type::qinq;
 }
@@ -33,7 +54,7 @@ DropReason parse_arp(const uint8_t* frame, uint32_t offset, uint32_t len,
 }  // namespace
 
 DropReason parse_packet(const uint8_t* frame, uint32_t len, ParsedPacket& out) noexcept {
-  out = ParsedPacket{};
+  reset(out);
   if (len < kEthernetHeader) return DropReason::truncated_l2;
   uint16_t type = be16(frame + 12);
   uint32_t offset = kEthernetHeader;

@@ -59,6 +59,7 @@ DropReason parse_icmp(const uint8_t* p, uint32_t length, DropReason too_short, I
   if (t.icmp_kind == IcmpKind::request || t.icmp_kind == IcmpKind::reply) {
     t.icmp_id = be16(p + 4);
   } else if (t.icmp_kind == IcmpKind::error) {
+    out.inner = FlowTuple{};
     DropReason bad =
         parse_icmp_error_payload(p + kIcmpHeader, length - kIcmpHeader, family, out.inner);
     if (bad != DropReason::none) return bad;

@@ -101,7 +101,7 @@ struct FragmentInfo {
 struct ParsedPacket {
   // Layer 2.
   uint8_t vlan_count = 0;
-  VlanTag vlans[2];        // outermost first
+  VlanTag vlans[2];        // outermost first; only [0, vlan_count) is meaningful
   uint16_t ethertype = 0;  // after the VLAN tags
   L3Kind l3 = L3Kind::other;
   // ARP, and IPv6 neighbour discovery / multicast listener messages: link control that the
@@ -121,6 +121,7 @@ struct ParsedPacket {
   FragmentInfo frag;
 
   // For ICMP errors: the packet the error is about, so conntrack can relate it to a flow.
+  // `inner` is meaningful only when has_inner.
   bool has_inner = false;
   FlowTuple inner;
 
