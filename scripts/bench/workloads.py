@@ -78,10 +78,11 @@ class Workloads:
             lines = res.stdout.splitlines()
             if len(lines) != len(cands):
                 raise RuntimeError(f"podwallctl eval: {len(lines)} answers for {len(cands)} flows")
-            with open(cache + ".tmp", "w") as f:
+            tmp = f"{cache}.{os.getpid()}.tmp"  # two runs may fill the cache at once
+            with open(tmp, "w") as f:
                 for (s, d, p), line in zip(cands, lines):
                     f.write(f"{s} {d} {p} {line.split()[-1]}\n")
-            os.rename(cache + ".tmp", cache)
+            os.rename(tmp, cache)
         out = {}
         for line in open(cache):
             s, d, p, v = line.split()
