@@ -22,7 +22,12 @@ run_suite() {  # BUILD_DIR SUITE
     logs+=("$dir/meson-logs/$suite.junit.xml")
   fi
 }
-has_suite() { meson test -C "$1" --list --suite "$2" 2>/dev/null | grep -q .; }
+# Captured first: with pipefail, `meson ... | grep -q` fails when grep exits early (SIGPIPE).
+has_suite() {
+  local listing
+  listing=$(meson test -C "$1" --list 2>/dev/null) || return 1
+  grep -q ":$2 / " <<<"$listing"
+}
 
 run_suite build unit
 
