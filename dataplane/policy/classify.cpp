@@ -58,10 +58,6 @@ uint32_t v6_cidr_class(const PolicyTables& t, const uint8_t* address) {
   return t.v6_interval_class[first - 1];
 }
 
-bool has_ports(uint8_t proto) {
-  return proto == 6 || proto == 17 || proto == 132;
-}
-
 }  // namespace
 
 const AllowSlot* find_allow_slot(const PolicyTables& t, uint64_t key) noexcept {
@@ -131,7 +127,7 @@ bool slot_admits(const PolicyTables& t, const AllowSlot& slot, uint8_t proto,
 
 bool group_admits(const PolicyTables& t, uint32_t group, const AddressInfo& peer, uint8_t proto,
                   uint16_t port) noexcept {
-  if (!has_ports(proto)) port = 0;
+  if (!protocol_has_ports(proto)) port = 0;
   uint64_t keys[kPeerKinds];
   int n = peer_keys(t, group, peer, keys);
   for (int i = 0; i < n; ++i) {
@@ -186,7 +182,7 @@ Verdict classify(const PolicyTables& t, const FlowQuery& flow) noexcept {
     __builtin_prefetch(&t.allow_map[mix64(ingress_keys[i]) & mask]);
   }
 
-  uint16_t port = has_ports(flow.ip_proto) ? flow.dst_port : 0;
+  uint16_t port = protocol_has_ports(flow.ip_proto) ? flow.dst_port : 0;
   if (egress != kNoId && !any_slot_admits(t, egress_keys, egress_n, flow.ip_proto, port)) {
     return Verdict::deny;
   }

@@ -22,6 +22,12 @@ struct FlowQuery {
 
 enum class Verdict : uint8_t { deny = 0, allow = 1 };
 
+// TCP, UDP and SCTP carry the ports NetworkPolicy talks about; for other protocols the port
+// is ignored and only rules without `ports` match.
+inline bool protocol_has_ports(uint8_t ip_proto) {
+  return ip_proto == 6 || ip_proto == 17 || ip_proto == 132;
+}
+
 // Cost: two address lookups plus at most five hash probes per direction, whatever the number
 // of policies. Never allocates, never throws, never blocks.
 Verdict classify(const PolicyTables& tables, const FlowQuery& flow) noexcept;

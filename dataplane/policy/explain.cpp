@@ -7,10 +7,6 @@ namespace podwall {
 
 namespace {
 
-bool has_ports(uint8_t proto) {
-  return proto == 6 || proto == 17 || proto == 132;
-}
-
 // Among every rule that admits the peer, pick the earliest (policy, rule) so that the answer
 // does not depend on hash order.
 std::optional<RuleRef> admitting_rule(const PolicyTables& t, uint32_t group,
@@ -75,7 +71,7 @@ std::string describe_direction(const PolicyTables& t, const char* label, const s
 
 Explanation explain(const PolicyTables& t, const FlowQuery& flow) {
   Explanation e;
-  uint16_t port = has_ports(flow.ip_proto) ? flow.dst_port : 0;
+  uint16_t port = protocol_has_ports(flow.ip_proto) ? flow.dst_port : 0;
   e.src = describe_address(t, flow.src);
   e.dst = describe_address(t, flow.dst);
   e.egress = explain_direction(t, e.src, e.dst, Direction::egress, flow.ip_proto, port);
