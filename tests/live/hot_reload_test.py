@@ -359,7 +359,9 @@ def case_under_load(args) -> int:
 
     def body(live: Live) -> int:
         live.bed.build()
-        live.bed.write_manifests()
+        # Version A is in force before the first datagram: the streams start only once the
+        # daemon runs it, so every counted packet met a policy, never an open cluster.
+        live.bed.write_manifests(extra=[folder / "a" / "policies.yaml"])
         mdir = live.bed.manifest_dir
         live.start(mdir, servers=False)
         procs = []
