@@ -40,6 +40,27 @@ Decision decide_frame(const uint8_t* frame, uint32_t len, ParsedPacket& scratch,
                       FragmentTracker& fragments, uint64_t now_ns, const FirewallConfig& config,
                       WorkerCounters& counters) noexcept;
 
+// The most frames decide_burst() takes at once: one receive burst.
+inline constexpr uint32_t kMaxBurst = 32;
+
+// decide_burst()'s working memory: one per worker, reused for every burst.
+struct BurstScratch {
+  ParsedPacket parsed[kMaxBurst];
+  DropReason malformed[kMaxBurst];
+  uint64_t flow_hash[kMaxBurst];
+  bool looks_up_flow[kMaxBurst];
+};
+
+// Judges frames[0, count) in order into decisions[0, count): the same decisions, counters and
+// table state as `count` calls of decide_frame(). Up to kMaxBurst frames at a time, it parses
+// them all and warms the flow table's index slots, then the entries, before judging the first,
+// so that the burst's conntrack cache misses overlap instead of queueing one by one.
+void decide_burst(const uint8_t* const frames[], const uint32_t lengths[], uint32_t count,
+                  BurstScratch& scratch, const PolicyTables* tables, uint64_t tables_generation,
+                  FlowTable& flows, FragmentTracker& fragments, uint64_t now_ns,
+                  const FirewallConfig& config, WorkerCounters& counters,
+                  Decision decisions[]) noexcept;
+
 // The worker's once-per-loop housekeeping: sweeps up to `budget` flow entries and fragment slots
 // for expiry and refreshes the occupancy counters.
 void expire_state(FlowTable& flows, FragmentTracker& fragments, uint64_t now_ns, uint32_t budget,

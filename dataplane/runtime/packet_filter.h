@@ -20,13 +20,12 @@ class PacketFilter {
   PacketFilter(const PacketFilter&) = delete;
   PacketFilter& operator=(const PacketFilter&) = delete;
 
-  // Parses and judges one contiguous frame. `tables` is the generation loaded for this burst
-  // (nullptr before the first publish: everything drops). Never allocates, throws or reads
-  // past `length`.
-  Decision judge(const uint8_t* frame, uint32_t length, const PolicyTables* tables,
-                 uint64_t now_ns) noexcept {
-    return decide_frame(frame, length, scratch_, tables, tables ? tables->generation : 0, flows_,
-                        fragments_, now_ns, config_, counters_);
+  // Parses and judges frames[0, count) (count <= kMaxBurst) in order, as `count` calls of
+  // judge() would, with the flow table warmed for the whole burst first.
+  void judge_burst(const uint8_t* const frames[], const uint32_t lengths[], uint32_t count,
+                   const PolicyTables* tables, uint64_t now_ns, Decision decisions[]) noexcept {
+    decide_burst(frames, lengths, count, burst_, tables, tables ? tables->generation : 0, flows_,
+                 fragments_, now_ns, config_, counters_, decisions);
   }
 
   // A bounded sweep of expired flows and fragments. The worker calls it every kSweepPeriodNs
@@ -51,7 +50,7 @@ class PacketFilter {
   FlowTable flows_;
   FragmentTracker fragments_;
   WorkerCounters counters_;
-  ParsedPacket scratch_;
+  BurstScratch burst_;
 };
 
 }  // namespace podwall

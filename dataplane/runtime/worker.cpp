@@ -9,6 +9,8 @@
 
 namespace podwall {
 
+static_assert(kBurst <= kMaxBurst, "a receive burst is judged in one decide_burst() call");
+
 Worker::Worker(const WorkerSetup& setup, const DataplaneConfig& config)
     : setup_(setup),
       counters_(size_t(setup.max_port_id) + 1),
@@ -81,19 +83,21 @@ void Worker::poll_rx(const RxQueue& rx, const PolicyTables* tables, uint64_t now
   in.rx_bytes.add(bytes);
 
   const unsigned self = setup_.index;
+  rte_mbuf* own[kBurst];
+  uint16_t owned = 0;
   for (uint16_t i = 0; i < n; ++i) {
     rte_mbuf* m = frames[i];
-    if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(frames[i + 1], void*));
+    m->port = rx.port;  // the ingress port, for process_burst() and for a peer that judges it
     if (setup_.workers > 1 && m->nb_segs == 1) {
+      if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(frames[i + 1], void*));
       unsigned owner = owner_.owner(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m),
                                     owner_scratch_);
       if (owner != kAnyWorker && owner != self) {
-        m->port = rx.port;  // the owner needs the ingress port
         judge_[owner].frames[judge_[owner].count++] = m;
         continue;
       }
     }
-    process(rx.port, m, tables, now_tsc, now_ns);
+    own[owned++] = m;
   }
   if (setup_.workers > 1) {
     for (unsigned peer = 0; peer < setup_.workers; ++peer) {
@@ -105,6 +109,7 @@ void Worker::poll_rx(const RxQueue& rx, const PolicyTables* tables, uint64_t now
       b.count = 0;
     }
   }
+  process_burst(own, owned, tables, now_tsc, now_ns);
   flush_all();
 }
 
@@ -116,7 +121,7 @@ void Worker::poll_peers(const PolicyTables* tables, uint64_t now_tsc, uint64_t n
     // Frames a peer received for flows we own: judge them as if we had received them.
     unsigned n = rte_ring_sc_dequeue_burst(setup_.handoff->judge(peer, self),
                                            reinterpret_cast<void**>(frames), kBurst, nullptr);
-    for (unsigned i = 0; i < n; ++i) process(frames[i]->port, frames[i], tables, now_tsc, now_ns);
+    process_burst(frames, uint16_t(n), tables, now_tsc, now_ns);
     // Frames a peer judged for a port whose tx queue we own: mbuf->port is the egress port.
     n = rte_ring_sc_dequeue_burst(setup_.handoff->send(peer, self),
                                   reinterpret_cast<void**>(frames), kBurst, nullptr);
@@ -125,21 +130,35 @@ void Worker::poll_peers(const PolicyTables* tables, uint64_t now_tsc, uint64_t n
   flush_all();
 }
 
-void Worker::process(uint16_t in_port, rte_mbuf* m, const PolicyTables* tables, uint64_t now_tsc,
-                     uint64_t now_ns) {
-  if (m->nb_segs != 1) {
-    drop(m, RuntimeDrop::multi_segment);
-    return;
+void Worker::process_burst(rte_mbuf* const frames[], uint16_t n, const PolicyTables* tables,
+                           uint64_t now_tsc, uint64_t now_ns) {
+  rte_mbuf* whole[kBurst];
+  const uint8_t* data[kBurst];
+  uint32_t lengths[kBurst];
+  uint16_t count = 0;
+  for (uint16_t i = 0; i < n; ++i) {
+    rte_mbuf* m = frames[i];
+    if (m->nb_segs != 1) {
+      drop(m, RuntimeDrop::multi_segment);
+      continue;
+    }
+    whole[count] = m;
+    data[count] = rte_pktmbuf_mtod(m, const uint8_t*);
+    lengths[count] = rte_pktmbuf_data_len(m);
+    ++count;
   }
+  if (count == 0) return;
   // Fails closed by itself while `tables` is null (tables_not_ready), and never passes a
   // frame shorter than an Ethernet header.
-  Decision d =
-      filter_.judge(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m), tables, now_ns);
-  if (!d.passed()) {
-    rte_pktmbuf_free(m);
-    return;
+  Decision decisions[kBurst];
+  filter_.judge_burst(data, lengths, count, tables, now_ns, decisions);
+  for (uint16_t i = 0; i < count; ++i) {
+    if (decisions[i].passed()) {
+      forward(whole[i]->port, whole[i], now_tsc);
+    } else {
+      rte_pktmbuf_free(whole[i]);
+    }
   }
-  forward(in_port, m, now_tsc);
 }
 
 void Worker::forward(uint16_t in_port, rte_mbuf* m, uint64_t now) {

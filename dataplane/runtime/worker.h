@@ -82,8 +82,9 @@ class Worker {
 
   void poll_rx(const RxQueue& rx, const PolicyTables* tables, uint64_t now_tsc, uint64_t now_ns);
   void poll_peers(const PolicyTables* tables, uint64_t now_tsc, uint64_t now_ns);
-  void process(uint16_t in_port, rte_mbuf* frame, const PolicyTables* tables, uint64_t now_tsc,
-               uint64_t now_ns);
+  // Judges a burst of frames (mbuf->port: the ingress port) and forwards those that pass.
+  void process_burst(rte_mbuf* const frames[], uint16_t n, const PolicyTables* tables,
+                     uint64_t now_tsc, uint64_t now_ns);
   void forward(uint16_t in_port, rte_mbuf* frame, uint64_t now_tsc);
   void enqueue(uint16_t port, rte_mbuf* frame);
   void flush(uint16_t port);

@@ -1,0 +1,70 @@
+// decide_burst(): decide_frame() over a receive burst, with the flow table warmed first.
+
+#include "dataplane/conntrack/decide_with.h"
+#include "dataplane/conntrack/firewall.h"
+
+namespace podwall {
+
+namespace {
+
+// The tuple whose flow entry judging `packet` looks up, or nullptr when judging it touches no
+// flow entry (link control, non-IP, later fragments, ICMP errors about nothing parseable).
+const FlowTuple* flow_looked_up(const ParsedPacket& packet) noexcept {
+  if (!packet.is_ip() || packet.l2_control) return nullptr;
+  if (packet.frag.is_fragment && !packet.frag.first) return nullptr;
+  if (packet.tuple.icmp_kind == IcmpKind::error) return packet.has_inner ? &packet.inner : nullptr;
+  return &packet.tuple;
+}
+
+// decide_burst() for at most kMaxBurst frames.
+void decide_chunk(const uint8_t* const frames[], const uint32_t lengths[], uint32_t count,
+                  BurstScratch& scratch, const PolicyTables* tables, uint64_t tables_generation,
+                  FlowTable& flows, FragmentTracker& fragments, uint64_t now_ns,
+                  const FirewallConfig& config, WorkerCounters& counters,
+                  Decision decisions[]) noexcept {
+  for (uint32_t i = 0; i < count; ++i) __builtin_prefetch(frames[i]);
+
+  // Parse the burst; hash each flow key and start loading its index slot.
+  for (uint32_t i = 0; i < count; ++i) {
+    ParsedPacket& packet = scratch.parsed[i];
+    scratch.malformed[i] = parse_packet(frames[i], lengths[i], packet);
+    scratch.looks_up_flow[i] = false;
+    if (scratch.malformed[i] != DropReason::none || tables == nullptr) continue;
+    const FlowTuple* tuple = flow_looked_up(packet);
+    if (tuple == nullptr) continue;
+    bool src_is_lo;
+    scratch.flow_hash[i] = flows.hash_of(make_flow_key(*tuple, src_is_lo));
+    scratch.looks_up_flow[i] = true;
+    flows.prefetch_slot(scratch.flow_hash[i]);
+  }
+  // The slots have had a burst's parsing to arrive: start loading the entries they name.
+  for (uint32_t i = 0; i < count; ++i) {
+    if (scratch.looks_up_flow[i]) flows.prefetch_entry(scratch.flow_hash[i]);
+  }
+  // Judge in arrival order: earlier frames may create or end flows that later ones meet.
+  for (uint32_t i = 0; i < count; ++i) {
+    if (scratch.malformed[i] != DropReason::none) {
+      decisions[i] = Decision::drop(scratch.malformed[i]);
+      firewall_detail::count(decisions[i], flows, fragments, counters);
+      continue;
+    }
+    decisions[i] = decide(scratch.parsed[i], tables, tables_generation, flows, fragments, now_ns,
+                          config, counters);
+  }
+}
+
+}  // namespace
+
+void decide_burst(const uint8_t* const frames[], const uint32_t lengths[], uint32_t count,
+                  BurstScratch& scratch, const PolicyTables* tables, uint64_t tables_generation,
+                  FlowTable& flows, FragmentTracker& fragments, uint64_t now_ns,
+                  const FirewallConfig& config, WorkerCounters& counters,
+                  Decision decisions[]) noexcept {
+  for (uint32_t done = 0; done < count; done += kMaxBurst) {
+    uint32_t n = count - done < kMaxBurst ? count - done : kMaxBurst;
+    decide_chunk(frames + done, lengths + done, n, scratch, tables, tables_generation, flows,
+                 fragments, now_ns, config, counters, decisions + done);
+  }
+}
+
+}  // namespace podwall
