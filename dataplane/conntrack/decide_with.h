@@ -31,6 +31,15 @@ Decision judge_later_fragment(const ParsedPacket& packet, FragmentTracker& fragm
 void count(Decision decision, const FlowTable& flows, const FragmentTracker& fragments,
            WorkerCounters& counters) noexcept;
 
+// The tuple whose flow entry judging `packet` looks up (an ICMP error's is the packet inside
+// it), or nullptr when judging it touches no flow entry.
+inline const FlowTuple* tracked_tuple(const ParsedPacket& packet) noexcept {
+  if (!packet.is_ip() || packet.l2_control) return nullptr;
+  if (packet.frag.is_fragment && !packet.frag.first) return nullptr;
+  if (packet.tuple.icmp_kind == IcmpKind::error) return packet.has_inner ? &packet.inner : nullptr;
+  return &packet.tuple;
+}
+
 // Does a flow approved under an older generation still stand? In recheck mode its original
 // connection attempt is judged again by the current tables; if they deny it, the entry goes.
 template <class Tables, class Classifier>
@@ -45,6 +54,26 @@ bool still_allowed(FlowEntry& entry, const Tables& tables, uint64_t generation,
   }
   flows.erase(entry);
   ++counters.flows_revoked;
+  return false;
+}
+
+// Does a fragmented datagram approved under an older generation still stand? Its fragments
+// follow its flow: if a policy change has cut the flow (or it is gone), the rest is dropped.
+template <class Tables, class Classifier>
+bool datagram_still_allowed(Datagram& datagram, const Tables& tables, uint64_t generation,
+                            const FirewallConfig& config, FlowTable& flows,
+                            FragmentTracker& fragments, uint64_t now_ns, WorkerCounters& counters,
+                            Classifier& classifier) noexcept {
+  if (datagram.generation == generation || config.established == EstablishedMode::keep) {
+    return true;
+  }
+  FlowEntry* entry = flows.find(datagram.flow, now_ns);
+  if (entry != nullptr &&
+      still_allowed(*entry, tables, generation, config, flows, counters, classifier)) {
+    datagram.generation = generation;
+    return true;
+  }
+  fragments.revoke(datagram);
   return false;
 }
 
@@ -124,19 +153,38 @@ Decision decide_uncounted(const ParsedPacket& packet, const Tables* tables, uint
   if (!packet.frag.is_fragment) {
     return judge_flow(packet, *tables, generation, flows, now_ns, config, counters, classifier);
   }
-  if (!packet.frag.first) return judge_later_fragment(packet, fragments, now_ns, counters);
+  const FragmentKey fragment_key = make_fragment_key(packet);
+  if (!packet.frag.first) {
+    Datagram* datagram = fragments.lookup(fragment_key, now_ns);
+    if (datagram != nullptr && datagram->state == DatagramState::allowed &&
+        !datagram_still_allowed(*datagram, *tables, generation, config, flows, fragments, now_ns,
+                                counters, classifier)) {
+      return Decision::drop(DropReason::policy_revoked);
+    }
+    return judge_later_fragment(packet, fragments, now_ns, counters);
+  }
 
   Datagram* datagram = nullptr;
-  DropReason refused =
-      fragments.begin_first(make_fragment_key(packet), packet.frag, now_ns, datagram);
+  DropReason refused = fragments.begin_first(fragment_key, packet.frag, now_ns, datagram);
   if (refused != DropReason::none) return Decision::drop(refused);
-  if (datagram->state == DatagramState::allowed) return Decision::pass();  // a duplicate
+  if (datagram->state == DatagramState::allowed) {  // a duplicate
+    if (!datagram_still_allowed(*datagram, *tables, generation, config, flows, fragments, now_ns,
+                                counters, classifier)) {
+      return Decision::drop(DropReason::policy_revoked);
+    }
+    return Decision::pass();
+  }
   if (datagram->state == DatagramState::denied) {
     return Decision::drop(DropReason::fragment_of_denied_datagram);
   }
   Decision verdict =
       judge_flow(packet, *tables, generation, flows, now_ns, config, counters, classifier);
-  fragments.record_verdict(*datagram, verdict.passed());
+  FlowKey flow;
+  if (const FlowTuple* tuple = tracked_tuple(packet)) {
+    bool src_is_lo;
+    flow = make_flow_key(*tuple, src_is_lo);
+  }
+  fragments.record_verdict(*datagram, verdict.passed(), flow, generation);
   return verdict;
 }
 

@@ -7,15 +7,6 @@ namespace podwall {
 
 namespace {
 
-// The tuple whose flow entry judging `packet` looks up, or nullptr when judging it touches no
-// flow entry (link control, non-IP, later fragments, ICMP errors about nothing parseable).
-const FlowTuple* flow_looked_up(const ParsedPacket& packet) noexcept {
-  if (!packet.is_ip() || packet.l2_control) return nullptr;
-  if (packet.frag.is_fragment && !packet.frag.first) return nullptr;
-  if (packet.tuple.icmp_kind == IcmpKind::error) return packet.has_inner ? &packet.inner : nullptr;
-  return &packet.tuple;
-}
-
 // decide_burst() for at most kMaxBurst frames.
 void decide_chunk(const uint8_t* const frames[], const uint32_t lengths[], uint32_t count,
                   BurstScratch& scratch, const PolicyTables* tables, uint64_t tables_generation,
@@ -30,7 +21,7 @@ void decide_chunk(const uint8_t* const frames[], const uint32_t lengths[], uint3
     scratch.malformed[i] = parse_packet(frames[i], lengths[i], packet);
     scratch.looks_up_flow[i] = false;
     if (scratch.malformed[i] != DropReason::none || tables == nullptr) continue;
-    const FlowTuple* tuple = flow_looked_up(packet);
+    const FlowTuple* tuple = firewall_detail::tracked_tuple(packet);
     if (tuple == nullptr) continue;
     bool src_is_lo;
     scratch.flow_hash[i] = flows.hash_of(make_flow_key(*tuple, src_is_lo));

@@ -147,8 +147,11 @@ DropReason FragmentTracker::begin_first(const FragmentKey& key, const FragmentIn
   return DropReason::none;
 }
 
-void FragmentTracker::record_verdict(Datagram& d, bool allowed) noexcept {
+void FragmentTracker::record_verdict(Datagram& d, bool allowed, const FlowKey& flow,
+                                     uint64_t generation) noexcept {
   d.state = allowed ? DatagramState::allowed : DatagramState::denied;
+  d.flow = flow;
+  d.generation = generation;
 }
 
 DropReason FragmentTracker::admit_later(const FragmentKey& key, const FragmentInfo& frag,

@@ -21,6 +21,7 @@
 #include <array>
 #include <cstdint>
 
+#include "dataplane/conntrack/flow_key.h"
 #include "dataplane/conntrack/keyed_hash.h"
 #include "dataplane/conntrack/large_array.h"
 #include "dataplane/packet/drop_reason.h"
@@ -52,6 +53,10 @@ struct Datagram {
   };
 
   FragmentKey key;
+  // The flow the first fragment belonged to, and the tables generation that judged it: after a
+  // policy change, later fragments pass only while that flow does.
+  FlowKey flow;
+  uint64_t generation = 0;
   uint64_t expires_ns = 0;
   uint16_t first_length = 0;  // bytes in the first fragment; 0 until seen
   uint16_t end = 0;           // datagram length once the last fragment is seen; 0 before
@@ -80,7 +85,13 @@ class FragmentTracker {
   // is a duplicate of a first fragment already judged: reuse that verdict.
   DropReason begin_first(const FragmentKey& key, const FragmentInfo& frag, uint64_t now_ns,
                          Datagram*& datagram) noexcept;
-  void record_verdict(Datagram& datagram, bool allowed) noexcept;
+  void record_verdict(Datagram& datagram, bool allowed, const FlowKey& flow,
+                      uint64_t generation) noexcept;
+  // A datagram whose flow a policy change has cut: its remaining fragments are dropped.
+  void revoke(Datagram& datagram) noexcept { datagram.state = DatagramState::denied; }
+
+  // The live datagram `key` names, or nullptr.
+  Datagram* lookup(const FragmentKey& key, uint64_t now_ns) noexcept { return find(key, now_ns); }
 
   // A non-first fragment arrives: none if it may pass, else why not.
   DropReason admit_later(const FragmentKey& key, const FragmentInfo& frag,

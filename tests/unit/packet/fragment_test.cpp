@@ -145,6 +145,44 @@ TEST_F(Fragments, LaterFragmentsOfADeniedDatagramAreDropped) {
   EXPECT_EQ(send(frag4(2, 64, 16, false, 54)).reason, DropReason::fragment_of_denied_datagram);
 }
 
+// A policy change between fragments: the rest of the datagram follows its flow.
+TEST_F(Fragments, RecheckDropsTheRestOfADatagramWhoseFlowWasCut) {
+  ASSERT_TRUE(send(frag4(20, 0, 64, true)).passed());
+  ASSERT_TRUE(send(frag4(20, 64, 64, true)).passed());
+  tables.allowed.clear();
+  ++generation;
+  EXPECT_EQ(send(frag4(20, 128, 16, true)).reason, DropReason::policy_revoked);
+  EXPECT_EQ(counters.flows_revoked, 1u);
+  EXPECT_EQ(send(frag4(20, 144, 16, false)).reason, DropReason::fragment_of_denied_datagram);
+  EXPECT_EQ(send(frag4(20, 0, 64, true)).reason, DropReason::fragment_of_denied_datagram);
+}
+
+TEST_F(Fragments, RecheckLetsTheRestThroughWhenTheFlowStillStands) {
+  ASSERT_TRUE(send(frag4(21, 0, 64, true)).passed());
+  ++generation;  // same rules, new generation
+  int calls = tables.calls;
+  EXPECT_TRUE(send(frag4(21, 64, 64, true)).passed());
+  EXPECT_TRUE(send(frag4(21, 0, 64, true)).passed());  // a duplicate first fragment
+  EXPECT_TRUE(send(frag4(21, 128, 16, false)).passed());
+  EXPECT_EQ(tables.calls, calls + 1);  // judged again once, not per fragment
+  EXPECT_EQ(counters.flows_rechecked, 1u);
+}
+
+TEST_F(Fragments, DuplicateFirstFragmentAfterACutIsDropped) {
+  ASSERT_TRUE(send(frag4(22, 0, 64, true)).passed());
+  tables.allowed.clear();
+  ++generation;
+  EXPECT_EQ(send(frag4(22, 0, 64, true)).reason, DropReason::policy_revoked);
+}
+
+TEST_F(Fragments, KeepModeLetsTheRestThrough) {
+  config.established = EstablishedMode::keep;
+  ASSERT_TRUE(send(frag4(23, 0, 64, true)).passed());
+  tables.allowed.clear();
+  ++generation;
+  EXPECT_TRUE(send(frag4(23, 64, 16, false)).passed());
+}
+
 TEST_F(Fragments, OrphansAreDropped) {
   // The later fragment before the first: dropped, and the first alone then passes.
   EXPECT_EQ(send(frag4(3, 64, 16, false)).reason, DropReason::orphan_fragment);
