@@ -109,7 +109,8 @@ class Podwall:
 
     def __init__(self, binary: Path, run: names.Run, port_type: str, ports: list[str],
                  manifest_dir: Path, log_path: Path, established: str | None = None,
-                 lcores: str = "0,1", extra_args: list[str] = (), port_args: str = ""):
+                 lcores: str = "0,1", extra_args: list[str] = (), port_args: str = "",
+                 extra_vdevs: list[str] = ()):
         self.binary = Path(binary)
         self.run = run
         self.port_type = port_type
@@ -120,6 +121,8 @@ class Podwall:
         self.lcores = lcores
         self.extra_args = list(extra_args)
         self.port_args = port_args
+        # More ports beside the testbed's, as --vdev values (e.g. a net_pcap port to inject).
+        self.extra_vdevs = list(extra_vdevs)
         self.proc: Process | None = None
         self.ready_seconds: float | None = None
         # The daemon's control socket (podwallctl status|reload|wait --socket), one per run so
@@ -129,6 +132,8 @@ class Podwall:
     def command(self) -> list[str]:
         cmd = [str(self.binary), "-l", self.lcores] + EAL_BASE + \
               ["--file-prefix", self.run.dpdk_prefix] + vdev_args(self.port_type, self.ports, self.port_args)
+        for vdev in self.extra_vdevs:
+            cmd += ["--vdev", vdev]
         cmd += ["--", "--manifests", str(self.manifest_dir), "--ctl-socket", str(self.ctl_socket)]
         if self.established:
             cmd.append(f"--established={self.established}")

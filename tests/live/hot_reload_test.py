@@ -147,9 +147,11 @@ class Live:
         log_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = log_dir / f"hot-reload-{label}.log"
 
-    def start(self, manifest_dir: Path, servers: bool = True, extra: list[str] = ()) -> None:
+    def start(self, manifest_dir: Path, servers: bool = True, extra: list[str] = (),
+              vdevs: list[str] = ()) -> None:
         self.dp = fabric.Podwall(self.args.podwall, self.run, "af_packet", self.bed.ports(),
-                                 manifest_dir, self.log_path, extra_args=list(extra))
+                                 manifest_dir, self.log_path, extra_args=list(extra),
+                                 extra_vdevs=list(vdevs))
         self.dp.start()
         self.ctl = Control(self.args.podwallctl, self.dp.ctl_socket)
         if servers:
