@@ -21,10 +21,7 @@ LoadResult load_directory(const std::string& dir, ObjectStore& store) {
     std::string path = join_path(dir, rel);
     FileBytes bytes = read_manifest_bytes(path, path);
     if (bytes.error) {
-      FileLoad failed;
-      failed.path = path;
-      failed.diagnostics.push_back(*bytes.error);
-      store.replace_file(failed);
+      store.replace_file(unreadable_file(path, *bytes.error));
       continue;
     }
     FileLoad load = parse_manifest_file(path, bytes.bytes);

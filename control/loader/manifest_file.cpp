@@ -189,4 +189,11 @@ FileLoad parse_manifest_file(const std::string& display_path, std::string_view b
   return out;
 }
 
+FileLoad unreadable_file(const std::string& display_path, Diagnostic error) {
+  FileLoad load;
+  load.path = display_path;
+  load.diagnostics.push_back(std::move(error));
+  return load;
+}
+
 }  // namespace podwall

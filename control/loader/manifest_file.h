@@ -28,4 +28,8 @@ struct FileLoad {
 // may run on any thread.
 FileLoad parse_manifest_file(const std::string& display_path, std::string_view bytes);
 
+// The load of a file that could not be read: no objects, only `error`. Given to the store, it
+// leaves the file's last good version in force.
+FileLoad unreadable_file(const std::string& display_path, Diagnostic error);
+
 }  // namespace podwall

@@ -1,6 +1,7 @@
 #include "control/loader/object_store.h"
 
 #include <algorithm>
+#include <iterator>
 #include <set>
 #include <tuple>
 
@@ -56,6 +57,59 @@ void claim_addresses(std::vector<Pod>& pods, std::vector<Diagnostic>& errors) {
   }
 }
 
+Namespace implied_namespace(const std::string& name) {
+  Namespace ns;
+  ns.name = name;
+  ns.labels["kubernetes.io/metadata.name"] = name;
+  return ns;
+}
+
+std::vector<Namespace>::iterator namespace_position(std::vector<Namespace>& namespaces,
+                                                    const std::string& name) {
+  return std::lower_bound(namespaces.begin(), namespaces.end(), name,
+                          [](const Namespace& n, const std::string& key) { return n.name < key; });
+}
+
+template <typename T>
+bool by_name(const T& a, const T& b) {
+  return std::tie(a.namespace_name, a.name) < std::tie(b.namespace_name, b.name);
+}
+
+template <typename T>
+bool same_name(const T& a, const T& b) {
+  return a.namespace_name == b.namespace_name && a.name == b.name;
+}
+
+// In `objects`, sorted by (namespace, name), replaces the objects named in `left` (all there)
+// by `entered`: one pass over the vector, whatever the size of the change. Returns false, with
+// `objects` untouched, when a name in `entered` would be defined twice.
+template <typename T>
+bool replace_sorted(std::vector<T>& objects, const std::vector<T>& left,
+                    const std::vector<T>& entered) {
+  std::vector<const T*> leaving;
+  for (const T& object : left) leaving.push_back(&object);
+  std::sort(leaving.begin(), leaving.end(), [](const T* a, const T* b) { return by_name(*a, *b); });
+  auto is_leaving = [&](const T& object) {
+    auto it = std::lower_bound(leaving.begin(), leaving.end(), &object,
+                               [](const T* a, const T* b) { return by_name(*a, *b); });
+    return it != leaving.end() && same_name(**it, object);
+  };
+  std::vector<T> arriving(entered);
+  std::sort(arriving.begin(), arriving.end(), by_name<T>);
+  for (size_t i = 0; i < arriving.size(); ++i) {
+    if (i > 0 && same_name(arriving[i - 1], arriving[i])) return false;
+    auto at = std::lower_bound(objects.begin(), objects.end(), arriving[i], by_name<T>);
+    if (at != objects.end() && same_name(*at, arriving[i]) && !is_leaving(*at)) return false;
+  }
+  if (!leaving.empty()) {
+    objects.erase(std::remove_if(objects.begin(), objects.end(), is_leaving), objects.end());
+  }
+  size_t kept = objects.size();
+  std::move(arriving.begin(), arriving.end(), std::back_inserter(objects));
+  std::inplace_merge(objects.begin(), objects.begin() + kept, objects.end(), by_name<T>);
+  return true;
+}
+
 template <typename T>
 void sort_by_namespace_and_name(std::vector<T>& objects) {
   std::stable_sort(objects.begin(), objects.end(), [](const T& a, const T& b) {
@@ -73,15 +127,34 @@ void ObjectStore::replace_file(const FileLoad& load) {
     (d.is_error() ? state.errors : state.notes).push_back(d);
   }
   if (load.ok()) {
+    FileLoad left = state.has_good ? std::move(state.good) : FileLoad{};
     state.has_good = true;
     state.good = load;
     state.good.diagnostics.clear();
+    record_change(std::move(left), &state.good);
   }
   ++revision_;
 }
 
 void ObjectStore::remove_file(const std::string& path) {
-  if (files_.erase(path) > 0) ++revision_;
+  auto it = files_.find(path);
+  if (it == files_.end()) return;
+  if (it->second.has_good) record_change(std::move(it->second.good), nullptr);
+  files_.erase(it);
+  ++revision_;
+}
+
+void ObjectStore::record_change(FileLoad left, const FileLoad* entered) {
+  if (!merged_) return;  // the next merge reads every file anyway
+  if (changes_.size() == kMaxPatchedChanges) {
+    merged_.reset();
+    changes_.clear();
+    return;
+  }
+  Change change;
+  change.left = std::move(left);
+  if (entered != nullptr) change.entered = *entered;
+  changes_.push_back(std::move(change));
 }
 
 bool ObjectStore::has_good_version(const std::string& path) const {
@@ -105,8 +178,20 @@ std::vector<Diagnostic> ObjectStore::current_notes() const {
   return out;
 }
 
-BuildResult ObjectStore::build_cluster() const {
-  BuildResult result;
+const BuildResult& ObjectStore::merged() const {
+  bool patched = merged_.has_value();
+  for (const Change& change : changes_) {
+    if (!patched) break;
+    patched = patch(change);
+  }
+  changes_.clear();
+  if (!patched) merge_all();
+  return merged_->result;
+}
+
+void ObjectStore::merge_all() const {
+  merged_.emplace();
+  BuildResult& result = merged_->result;
   Cluster& cluster = result.cluster;
   Merger merger(result.errors);
   for (const auto& [path, state] : files_) {
@@ -127,23 +212,104 @@ BuildResult ObjectStore::build_cluster() const {
   }
   claim_addresses(cluster.pods, result.errors);
 
-  std::set<std::string> declared;
-  for (const Namespace& ns : cluster.namespaces) declared.insert(ns.name);
-  std::set<std::string> implied;
-  for (const Pod& pod : cluster.pods) implied.insert(pod.namespace_name);
-  for (const NetworkPolicy& policy : cluster.policies) implied.insert(policy.namespace_name);
-  for (const std::string& name : implied) {
-    if (declared.count(name)) continue;
-    Namespace ns;
-    ns.name = name;
-    ns.labels["kubernetes.io/metadata.name"] = name;
-    cluster.namespaces.push_back(std::move(ns));
+  for (const Namespace& ns : cluster.namespaces) merged_->declared.insert(ns.name);
+  for (const Pod& pod : cluster.pods) ++merged_->uses[pod.namespace_name];
+  for (const NetworkPolicy& policy : cluster.policies) ++merged_->uses[policy.namespace_name];
+  for (const auto& [name, count] : merged_->uses) {
+    if (!merged_->declared.count(name)) cluster.namespaces.push_back(implied_namespace(name));
   }
   std::sort(cluster.namespaces.begin(), cluster.namespaces.end(),
             [](const Namespace& a, const Namespace& b) { return a.name < b.name; });
   sort_by_namespace_and_name(cluster.pods);
   sort_by_namespace_and_name(cluster.policies);
-  return result;
+  for (const Pod& pod : cluster.pods) {
+    merged_->addresses.insert(pod.addresses.begin(), pod.addresses.end());
+  }
+}
+
+// Applies one file change to the merged cluster, or returns false when only a full merge gives
+// the right answer; the caller then merges everything, so a half-applied change never shows.
+bool ObjectStore::patch(const Change& change) const {
+  Merged& m = *merged_;
+  Cluster& cluster = m.result.cluster;
+  if (!m.result.errors.empty()) return false;  // conflicts: who wins depends on every file
+
+  // Namespace objects: an entered one may not be declared by another file too.
+  std::set<std::string> leaving_namespaces;
+  for (const Namespace& ns : change.left.namespaces) leaving_namespaces.insert(ns.name);
+  std::set<std::string> entering_namespaces;
+  for (const Namespace& ns : change.entered.namespaces) {
+    if (!entering_namespaces.insert(ns.name).second) return false;
+    if (m.declared.count(ns.name) && !leaving_namespaces.count(ns.name)) return false;
+  }
+
+  // Addresses: every entered one must be free once the left pods have gone.
+  std::unordered_set<IpAddress, IpAddressHash> freed;
+  for (const Pod& pod : change.left.pods) freed.insert(pod.addresses.begin(), pod.addresses.end());
+  std::unordered_set<IpAddress, IpAddressHash> claimed;
+  for (const Pod& pod : change.entered.pods) {
+    for (const IpAddress& address : pod.addresses) {
+      if (!claimed.insert(address).second) return false;
+      if (m.addresses.count(address) && !freed.count(address)) return false;
+    }
+  }
+  if (!replace_sorted(cluster.pods, change.left.pods, change.entered.pods)) return false;
+  if (!replace_sorted(cluster.policies, change.left.policies, change.entered.policies)) {
+    return false;
+  }
+
+  // Declared namespaces first, so that the use counts below see who declares what.
+  for (const std::string& name : leaving_namespaces) {
+    if (entering_namespaces.count(name)) continue;
+    m.declared.erase(name);
+    auto at = namespace_position(cluster.namespaces, name);
+    if (at == cluster.namespaces.end() || at->name != name) return false;
+    if (m.uses.count(name)) {
+      *at = implied_namespace(name);  // still used: implied from now on
+    } else {
+      cluster.namespaces.erase(at);
+    }
+  }
+  for (const Namespace& ns : change.entered.namespaces) {
+    m.declared.insert(ns.name);
+    auto at = namespace_position(cluster.namespaces, ns.name);
+    if (at != cluster.namespaces.end() && at->name == ns.name) {
+      *at = ns;
+    } else {
+      cluster.namespaces.insert(at, ns);
+    }
+  }
+
+  for (const IpAddress& address : freed) m.addresses.erase(address);
+  m.addresses.insert(claimed.begin(), claimed.end());
+  for (const Pod& pod : change.left.pods) forget(pod.namespace_name);
+  for (const NetworkPolicy& policy : change.left.policies) forget(policy.namespace_name);
+  for (const Pod& pod : change.entered.pods) use(pod.namespace_name);
+  for (const NetworkPolicy& policy : change.entered.policies) use(policy.namespace_name);
+  return true;
+}
+
+// One pod or policy of `ns` left: an implied namespace goes with its last object.
+void ObjectStore::forget(const std::string& ns) const {
+  auto it = merged_->uses.find(ns);
+  if (it == merged_->uses.end() || --it->second > 0) return;
+  merged_->uses.erase(it);
+  if (merged_->declared.count(ns)) return;
+  std::vector<Namespace>& namespaces = merged_->result.cluster.namespaces;
+  auto at =
+      std::lower_bound(namespaces.begin(), namespaces.end(), ns,
+                       [](const Namespace& n, const std::string& name) { return n.name < name; });
+  if (at != namespaces.end() && at->name == ns) namespaces.erase(at);
+}
+
+// One pod or policy of `ns` entered: a namespace nobody declared becomes implied.
+void ObjectStore::use(const std::string& ns) const {
+  if (merged_->uses[ns]++ > 0 || merged_->declared.count(ns)) return;
+  std::vector<Namespace>& namespaces = merged_->result.cluster.namespaces;
+  auto at =
+      std::lower_bound(namespaces.begin(), namespaces.end(), ns,
+                       [](const Namespace& n, const std::string& name) { return n.name < name; });
+  namespaces.insert(at, implied_namespace(ns));
 }
 
 }  // namespace podwall

@@ -23,7 +23,7 @@ bool HotReloader::start_watching(std::string& error) {
 
 std::unique_ptr<PolicyTables> HotReloader::initial_tables() {
   loader_.rescan();
-  Cluster cluster = loader_.build_cluster();
+  const Cluster& cluster = loader_.build_cluster();
   report_errors();
   size_t errors = loader_.current_errors().size();
   char line[512];
@@ -71,7 +71,7 @@ void HotReloader::reload(const ChangeSet& changes, bool forced) {
   ApplyStats applied = loader_.apply(changes);
   if (!forced && applied.parsed == 0 && applied.removed == 0) return;  // same bytes again
   const Clock::time_point applied_at = Clock::now();
-  Cluster cluster = loader_.build_cluster();
+  const Cluster& cluster = loader_.build_cluster();
   report_errors();
   const Clock::time_point built_at = Clock::now();
   std::unique_ptr<PolicyTables> tables;

@@ -34,12 +34,13 @@ IncrementalLoader::FileResult IncrementalLoader::load_file(const std::string& re
     return FileResult::removed;
   }
   if (S_ISLNK(st.st_mode) || S_ISDIR(st.st_mode)) return FileResult::needs_rescan;
+  return load_bytes(path);
+}
+
+IncrementalLoader::FileResult IncrementalLoader::load_bytes(const std::string& path) {
   FileBytes bytes = read_manifest_bytes(path, path);
   if (bytes.error) {
-    FileLoad failed;
-    failed.path = path;
-    failed.diagnostics.push_back(*bytes.error);
-    store_.replace_file(failed);
+    store_.replace_file(unreadable_file(path, *bytes.error));
     digests_.erase(path);
     return FileResult::parsed;
   }
@@ -73,27 +74,12 @@ ApplyStats IncrementalLoader::rescan() {
     }
   }
   for (const std::string& rel : listing.files) {
-    std::string path = join_path(dir_, rel);
     // Listed files were vetted by the listing (symlinks inside the tree): read through them.
-    FileBytes bytes = read_manifest_bytes(path, path);
-    if (bytes.error) {
-      FileLoad failed;
-      failed.path = path;
-      failed.diagnostics.push_back(*bytes.error);
-      store_.replace_file(failed);
-      digests_.erase(path);
-      ++stats.parsed;
-      continue;
-    }
-    uint64_t d = digest(bytes.bytes);
-    auto it = digests_.find(path);
-    if (it != digests_.end() && it->second == d) {
+    if (load_bytes(join_path(dir_, rel)) == FileResult::unchanged) {
       ++stats.unchanged;
-      continue;
+    } else {
+      ++stats.parsed;
     }
-    store_.replace_file(parse_manifest_file(path, bytes.bytes));
-    digests_[path] = d;
-    ++stats.parsed;
   }
   if (listing.complete) {
     // A file that only ever failed to read is in the store without a digest; drop it if gone.
@@ -126,10 +112,10 @@ ApplyStats IncrementalLoader::apply(const ChangeSet& changes) {
   return stats;
 }
 
-Cluster IncrementalLoader::build_cluster() {
-  BuildResult built = store_.build_cluster();
-  merge_errors_ = std::move(built.errors);
-  return std::move(built.cluster);
+const Cluster& IncrementalLoader::build_cluster() {
+  const BuildResult& built = store_.merged();
+  merge_errors_ = built.errors;
+  return built.cluster;
 }
 
 std::vector<Diagnostic> IncrementalLoader::current_errors() const {

@@ -37,8 +37,9 @@ class IncrementalLoader {
   // aliases load once) hold for changes too.
   ApplyStats apply(const ChangeSet& changes);
 
-  // Every good object merged into one Cluster; merge conflicts go to `merge_errors_`.
-  Cluster build_cluster();
+  // Every good object merged into one Cluster; merge conflicts go to `merge_errors_`. Valid
+  // until the next rescan() or apply().
+  const Cluster& build_cluster();
 
   // The listing's errors of the last re-scan, every file in error, then the merge conflicts of
   // the last build: each as "file:line:column: field: reason".
@@ -50,6 +51,8 @@ class IncrementalLoader {
  private:
   enum class FileResult { parsed, unchanged, removed, needs_rescan };
   FileResult load_file(const std::string& rel);
+  // Reads a file known to be a regular one and parses it unless its bytes are unchanged.
+  FileResult load_bytes(const std::string& path);
 
   std::string dir_;
   ObjectStore store_;

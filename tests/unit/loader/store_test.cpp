@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "test_util.h"
 
 namespace podwall {
@@ -122,6 +124,88 @@ TEST(Store, ClusterIsSorted) {
   EXPECT_EQ(built.cluster.pods[0].namespace_name + "/" + built.cluster.pods[0].name, "a/a");
   EXPECT_EQ(built.cluster.pods[1].namespace_name + "/" + built.cluster.pods[1].name, "a/b");
   EXPECT_EQ(built.cluster.pods[2].namespace_name + "/" + built.cluster.pods[2].name, "b/a");
+}
+
+// The merged cluster is patched between builds when it can be. Whatever the sequence of file
+// changes -- edits, failed edits, removals, duplicates, contested addresses, namespaces coming
+// and going -- it must equal a merge of the same files from scratch.
+std::string describe(const BuildResult& built) {
+  std::string out;
+  for (const Namespace& ns : built.cluster.namespaces) {
+    out += "ns " + ns.name + " @" + ns.pos.to_string();
+    for (const auto& [k, v] : ns.labels) out += " " + k + "=" + v;
+    out += "\n";
+  }
+  for (const Pod& pod : built.cluster.pods) {
+    out += "pod " + pod.namespace_name + "/" + pod.name + " @" + pod.pos.to_string();
+    for (const auto& [k, v] : pod.labels) out += " " + k + "=" + v;
+    for (const IpAddress& a : pod.addresses) out += " " + a.to_string();
+    out += "\n";
+  }
+  for (const NetworkPolicy& policy : built.cluster.policies) {
+    out += "policy " + policy.namespace_name + "/" + policy.name + " @" + policy.pos.to_string() +
+           "\n";
+  }
+  for (const Diagnostic& d : built.errors) out += "error " + d.to_string() + "\n";
+  return out;
+}
+
+std::string random_file(std::mt19937& rng) {
+  auto pick = [&](uint32_t n) { return uint32_t(rng() % n); };
+  const char* namespaces[] = {"shop", "bank", "lab"};
+  std::string text;
+  uint32_t objects = pick(5);
+  for (uint32_t i = 0; i < objects; ++i) {
+    if (!text.empty()) text += "---\n";
+    std::string ns = namespaces[pick(3)];
+    std::string name = std::string(1, char('a' + pick(6)));
+    switch (pick(8)) {
+      case 0:
+        text += "apiVersion: v1\nkind: Namespace\nmetadata: {name: " + ns + ", labels: {tier: t" +
+                std::to_string(pick(2)) + "}}\n";
+        break;
+      case 1:
+      case 2:
+        text += "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: " + name +
+                ", namespace: " + ns + "}\nspec: {podSelector: {}}\n";
+        break;
+      default: {
+        text += "apiVersion: v1\nkind: Pod\nmetadata: {name: " + name + ", namespace: " + ns +
+                ", labels: {v: l" + std::to_string(pick(3)) + "}}\n";
+        if (pick(3) != 0)
+          text += "status: {podIP: 198.18.0." + std::to_string(1 + pick(12)) + "}\n";
+        break;
+      }
+    }
+  }
+  return text;
+}
+
+TEST(Store, PatchedMergeEqualsAFullMerge) {
+  for (uint32_t seed = 1; seed <= 30; ++seed) {
+    SCOPED_TRACE(seed);
+    std::mt19937 rng(seed);
+    ObjectStore store;
+    std::map<std::string, std::string> files;  // each path's last good text
+    for (int step = 0; step < 60; ++step) {
+      std::string path = "f" + std::to_string(rng() % 8) + ".yaml";
+      uint32_t op = rng() % 10;
+      if (op == 0) {
+        store.remove_file(path);
+        files.erase(path);
+      } else {
+        std::string text = op == 1 ? "kind: Pod\nmetadata: {name: [broken\n" : random_file(rng);
+        FileLoad load = parse_manifest_file(path, text);
+        store.replace_file(load);
+        if (load.ok()) files[path] = text;  // a failed version leaves the last good one
+      }
+      if (step % 3 != 0) continue;  // several changes between two builds, too
+      // A new store given each file's last good version: the merge from scratch.
+      ObjectStore fresh;
+      for (const auto& [p, t] : files) fresh.replace_file(parse_manifest_file(p, t));
+      ASSERT_EQ(describe(store.merged()), describe(fresh.merged())) << "step " << step;
+    }
+  }
 }
 
 }  // namespace
