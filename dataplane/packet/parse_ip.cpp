@@ -111,8 +111,8 @@ DropReason parse_ipv4(const uint8_t* frame, uint32_t offset, uint32_t len,
 
   out.hop_limit = ip[8];
   out.tuple.ip_proto = ip[9];
-  out.tuple.src = load_v4(ip + 12);
-  out.tuple.dst = load_v4(ip + 16);
+  store_v4(out.tuple.src, ip + 12);
+  store_v4(out.tuple.dst, ip + 16);
 
   uint32_t payload = total - header;
   uint16_t frag_field = be16(ip + 6);
@@ -147,8 +147,8 @@ DropReason parse_ipv6(const uint8_t* frame, uint32_t offset, uint32_t len,
   if (payload > available - kIpv6Header) return DropReason::bad_ipv6_payload_length;
 
   out.hop_limit = ip[7];
-  out.tuple.src = load_v6(ip + 8);
-  out.tuple.dst = load_v6(ip + 24);
+  store_v6(out.tuple.src, ip + 8);
+  store_v6(out.tuple.dst, ip + 24);
 
   uint32_t end = kIpv6Header + payload;
   Ipv6Chain chain;

@@ -121,14 +121,14 @@ DropReason parse_icmp_error_payload(const uint8_t* p, uint32_t n, IpFamily famil
     uint32_t header = (p[0] & 0x0fu) * 4;
     if (header < 20 || header > n) return DropReason::bad_icmp_error;
     inner.ip_proto = p[9];
-    inner.src = load_v4(p + 12);
-    inner.dst = load_v4(p + 16);
+    store_v4(inner.src, p + 12);
+    store_v4(inner.dst, p + 16);
     l4_offset = header;
     non_first_fragment = (be16(p + 6) & 0x1fff) != 0;
   } else {
     if (n < 40 || p[0] >> 4 != 6) return DropReason::bad_icmp_error;
-    inner.src = load_v6(p + 8);
-    inner.dst = load_v6(p + 24);
+    store_v6(inner.src, p + 8);
+    store_v6(inner.dst, p + 24);
     Ipv6Chain chain;
     if (walk_ipv6_chain(p, n, p[6], chain) != DropReason::none) return DropReason::bad_icmp_error;
     inner.ip_proto = chain.proto;
