@@ -35,7 +35,6 @@ import argparse
 import ctypes
 import json
 import os
-import signal
 import socket
 import sys
 import threading
@@ -49,13 +48,12 @@ sys.path.insert(0, str(ROOT / "scripts" / "testbed"))
 sys.path.insert(0, str(HERE))
 
 import frames as fr  # noqa: E402
-import lab  # noqa: E402
 import names  # noqa: E402
 import netns  # noqa: E402
-from hot_reload_test import Interrupted, Live, Skip, on_signal, require, run_case  # noqa: E402
+from harness import run_main  # noqa: E402
+from hot_reload_test import Live, require, run_case  # noqa: E402
 from scenario import Scenario  # noqa: E402
 
-SKIP = 77
 DATA = ROOT / "tests" / "data" / "live" / "bad-packets"
 FLOOD_CAPACITY = 64
 SETTLE_SECONDS = 0.5
@@ -781,20 +779,14 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=1.5)
     ap.add_argument("--log-dir", type=Path)
     args = ap.parse_args()
-    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(s, on_signal)
-    try:
+
+    def case() -> int:
         require(args)
         names.clean_stale(log=lambda m: print(m, flush=True))
         return {"pcap": case_pcap, "netns": case_netns,
                 "syn-flood": case_syn_flood}[args.case](args)
-    except Skip as e:
-        print(f"SKIP: {e}", flush=True)
-        return SKIP
-    except (KeyboardInterrupt, Interrupted) as e:
-        print(f"interrupted ({e or 'Ctrl-C'}); cleaned up", flush=True)
-        return 1
 
+    return run_main(case)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -29,7 +29,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -42,32 +41,20 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts" / "testbed"))
 
 import fabric  # noqa: E402
+from harness import Interrupted, Skip, run_main  # noqa: E402
 import lab  # noqa: E402
 import names  # noqa: E402
 import netns  # noqa: E402
 from scenario import Scenario  # noqa: E402
 from topology import LineReader, Testbed, stop_process  # noqa: E402
 
-SKIP = 77
 DATA = ROOT / "tests" / "data" / "live"
 STREAM = Path(__file__).resolve().parent / "udp_stream.py"
 WAIT_SECONDS = 30
 
 
-class Skip(Exception):
-    pass
-
-
 class Failed(Exception):
     pass
-
-
-class Interrupted(BaseException):
-    pass
-
-
-def on_signal(signum, _frame):
-    raise Interrupted(f"signal {signum}")
 
 
 def require(args) -> None:
@@ -290,7 +277,7 @@ def case_errors(args) -> int:
             print("  status errors:\n" + "\n".join("    " + e for e in status["errors"]))
             positioned = [e for e in errors if re.search(r"policies\.yaml:\d+:\d+: ", e)]
             if not positioned:
-                print(f"  MISMATCH: status shows no positioned error for policies.yaml")
+                print("  MISMATCH: status shows no positioned error for policies.yaml")
                 failures += 1
             text_out = live.ctl.status_text()
             if "policies.yaml:" not in text_out:
@@ -562,20 +549,14 @@ def main() -> int:
     args = ap.parse_args()
     if args.case in ("walk", "errors", "configmap") and not args.dir:
         ap.error("which scenario folder?")
-    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(s, on_signal)
-    try:
+
+    def case() -> int:
         require(args)
         names.clean_stale(log=lambda m: print(m, flush=True))
         return {"walk": case_walk, "errors": case_errors, "configmap": case_configmap,
                 "under-load": case_under_load, "leak": case_leak}[args.case](args)
-    except Skip as e:
-        print(f"SKIP: {e}", flush=True)
-        return SKIP
-    except (KeyboardInterrupt, Interrupted) as e:
-        print(f"interrupted ({e or 'Ctrl-C'}); cleaned up", flush=True)
-        return 1
 
+    return run_main(case)
 
 if __name__ == "__main__":
     sys.exit(main())

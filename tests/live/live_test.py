@@ -25,32 +25,19 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts" / "testbed"))
 
 import fabric  # noqa: E402
+from harness import Skip, run_main  # noqa: E402
 import lab  # noqa: E402
 import names  # noqa: E402
 from scenario import Scenario  # noqa: E402
-from topology import Testbed, stop_process  # noqa: E402
+from topology import Testbed  # noqa: E402
 
-SKIP = 77
 DATA = ROOT / "tests" / "data" / "live"
-
-
-class Skip(Exception):
-    pass
-
-
-class Interrupted(BaseException):
-    pass
-
-
-def on_signal(signum, _frame):
-    raise Interrupted(f"signal {signum}")
 
 
 def require_environment(args, port_type: str, need_podwall: bool = True) -> None:
@@ -266,22 +253,14 @@ def main() -> int:
     args = ap.parse_args()
     if args.case in ("scenario", "stand-in") and not args.dir:
         ap.error("which scenario folder?")
-    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(s, on_signal)
-    try:
+
+    def case() -> int:
         if os.geteuid() == 0:
             names.clean_stale(log=lambda m: print(m, flush=True))
-        if args.case == "scenario":
-            return case_scenario(args)
-        if args.case == "stand-in":
-            return case_stand_in(args)
-        return case_established(args)
-    except Skip as e:
-        print(f"SKIP: {e}", flush=True)
-        return SKIP
-    except (KeyboardInterrupt, Interrupted) as e:
-        print(f"interrupted ({e or 'Ctrl-C'}); cleaned up", flush=True)
-        return 1
+        return {"scenario": case_scenario, "stand-in": case_stand_in,
+                "established": case_established}[args.case](args)
+
+    return run_main(case)
 
 
 if __name__ == "__main__":
