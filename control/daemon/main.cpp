@@ -54,6 +54,7 @@ int run(int argc, char** argv) {
   DataplaneSink sink(*dataplane);
   ReloadSettings reload_settings;
   reload_settings.debounce = std::chrono::milliseconds(options->debounce_ms);
+  reload_settings.log_notes = options->loader_notes;
   HotReloader reloader(options->manifests, sink, reload_settings,
                        [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
   if (!reloader.start_watching(error))

@@ -24,7 +24,7 @@ bool HotReloader::start_watching(std::string& error) {
 std::unique_ptr<PolicyTables> HotReloader::initial_tables() {
   loader_.rescan();
   const Cluster& cluster = loader_.build_cluster();
-  report_errors();
+  report_diagnostics();
   size_t errors = loader_.current_errors().size();
   char line[512];
   std::snprintf(line, sizeof(line),
@@ -72,7 +72,7 @@ void HotReloader::reload(const ChangeSet& changes, bool forced) {
   if (!forced && applied.parsed == 0 && applied.removed == 0) return;  // same bytes again
   const Clock::time_point applied_at = Clock::now();
   const Cluster& cluster = loader_.build_cluster();
-  report_errors();
+  report_diagnostics();
   const Clock::time_point built_at = Clock::now();
   std::unique_ptr<PolicyTables> tables;
   try {
@@ -111,9 +111,14 @@ void HotReloader::reload(const ChangeSet& changes, bool forced) {
   log_(line);
 }
 
-void HotReloader::report_errors() {
+void HotReloader::report_diagnostics() {
+  std::vector<Diagnostic> current = loader_.current_errors();
+  if (settings_.log_notes) {
+    std::vector<Diagnostic> notes = loader_.current_notes();
+    current.insert(current.end(), notes.begin(), notes.end());
+  }
   std::set<std::string> now;
-  for (const Diagnostic& d : loader_.current_errors()) {
+  for (const Diagnostic& d : current) {
     std::string text = d.to_string();
     if (!reported_.count(text)) log_(text);
     now.insert(std::move(text));

@@ -30,6 +30,9 @@ struct ReloadSettings {
   std::chrono::milliseconds debounce{20};
   std::chrono::milliseconds max_delay{1000};     // a stream of writes still reloads this often
   std::chrono::milliseconds worker_wait{10000};  // how long to wait for workers to confirm
+  // Also log the loader's notes (skipped kinds, ignored fields and files), each once, as
+  // errors always are.
+  bool log_notes = false;
 };
 
 struct ReloadStatus {
@@ -82,7 +85,7 @@ class HotReloader {
 
  private:
   void reload(const ChangeSet& changes, bool forced);
-  void report_errors();
+  void report_diagnostics();
 
   IncrementalLoader loader_;
   TableSink& sink_;
@@ -93,7 +96,7 @@ class HotReloader {
   LatencyWindow latency_;
   LatencyWindow work_;
   ReloadStatus counters_;
-  std::set<std::string> reported_;  // errors already logged, so each is logged once
+  std::set<std::string> reported_;  // diagnostics already logged, so each is logged once
 };
 
 }  // namespace podwall

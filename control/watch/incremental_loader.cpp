@@ -57,8 +57,10 @@ ApplyStats IncrementalLoader::rescan() {
   stats.rescanned = true;
   DirectoryListing listing = list_manifest_files(dir_);
   listing_errors_.clear();
-  for (Diagnostic& d : listing.diagnostics)
-    if (d.is_error()) listing_errors_.push_back(std::move(d));
+  listing_notes_.clear();
+  for (Diagnostic& d : listing.diagnostics) {
+    (d.is_error() ? listing_errors_ : listing_notes_).push_back(std::move(d));
+  }
 
   std::set<std::string> present;
   for (const std::string& rel : listing.files) present.insert(join_path(dir_, rel));
@@ -123,6 +125,13 @@ std::vector<Diagnostic> IncrementalLoader::current_errors() const {
   std::vector<Diagnostic> files = store_.current_errors();
   out.insert(out.end(), files.begin(), files.end());
   out.insert(out.end(), merge_errors_.begin(), merge_errors_.end());
+  return out;
+}
+
+std::vector<Diagnostic> IncrementalLoader::current_notes() const {
+  std::vector<Diagnostic> out = listing_notes_;
+  std::vector<Diagnostic> files = store_.current_notes();
+  out.insert(out.end(), files.begin(), files.end());
   return out;
 }
 

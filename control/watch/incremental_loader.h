@@ -44,6 +44,8 @@ class IncrementalLoader {
   // The listing's errors of the last re-scan, every file in error, then the merge conflicts of
   // the last build: each as "file:line:column: field: reason".
   std::vector<Diagnostic> current_errors() const;
+  // The notes of the last re-scan's listing and of every file's newest version.
+  std::vector<Diagnostic> current_notes() const;
 
   const std::string& dir() const { return dir_; }
   const ObjectStore& store() const { return store_; }
@@ -58,6 +60,7 @@ class IncrementalLoader {
   ObjectStore store_;
   std::map<std::string, uint64_t> digests_;  // display path -> digest of its last bytes
   std::vector<Diagnostic> listing_errors_;
+  std::vector<Diagnostic> listing_notes_;
   std::vector<Diagnostic> merge_errors_;
 };
 

@@ -161,6 +161,31 @@ TEST_F(WatchTest, BadFileKeepsLastGoodObjectsThenFixApplies) {
   ASSERT_TRUE(pump([&] { return r.status().errors.empty(); }, std::chrono::seconds(5)));
 }
 
+// --loader-notes: what the loader skipped is logged once, at start and when it appears later;
+// without the flag only errors are.
+TEST_F(WatchTest, NotesAreLoggedOnlyWhenAsked) {
+  const std::string config_map = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n";
+  write("a.yaml", pod_yaml("a", "198.18.0.1") + "---\n" + config_map);
+  settings_.log_notes = true;
+  start();
+  EXPECT_NE(log_.find("note: kind: skipped: kind ConfigMap"), std::string::npos) << log_;
+  EXPECT_NE(log_.find(path("a.yaml") + ":"), std::string::npos) << log_;
+  size_t logged = log_.size();
+
+  write("b.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n");
+  ASSERT_TRUE(pump_until_generation(2));
+  EXPECT_NE(log_.find(path("b.yaml") + ":2:7: note: kind: skipped: kind Secret", logged),
+            std::string::npos)
+      << log_;
+  EXPECT_EQ(log_.find("ConfigMap", logged), std::string::npos) << "logged twice: " << log_;
+}
+
+TEST_F(WatchTest, NotesAreNotLoggedByDefault) {
+  write("a.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n");
+  start();
+  EXPECT_EQ(log_.find("ConfigMap"), std::string::npos) << log_;
+}
+
 TEST_F(WatchTest, ForcedReloadPublishesAndPicksUpEverything) {
   write("a.yaml", pod_yaml("a", "198.18.0.1"));
   HotReloader& r = start();
