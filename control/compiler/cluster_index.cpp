@@ -21,11 +21,16 @@ std::vector<ContainerPort> named_ports_of(const Pod& pod) {
 std::string identity_key(uint32_t ns, const Labels& labels,
                          const std::vector<ContainerPort>& named) {
   // '\n' and '\t' cannot occur in label keys, values or port names, so the key is unambiguous.
-  std::string key = std::to_string(ns) + "\n";
-  for (const auto& [k, v] : labels) key += k + "\t" + v + "\n";
-  key += "\n";
+  // Appended piece by piece: this runs once per pod, and temporaries per label add up.
+  std::string key = std::to_string(ns);
+  key += '\n';
+  for (const auto& [k, v] : labels) {
+    key.append(k).append(1, '\t').append(v).append(1, '\n');
+  }
+  key += '\n';
   for (const auto& p : named) {
-    key += p.name + "\t" + std::to_string(p.port) + "\t" + std::to_string(int(p.protocol)) + "\n";
+    key.append(p.name).append(1, '\t').append(std::to_string(p.port)).append(1, '\t');
+    key.append(std::to_string(int(p.protocol))).append(1, '\n');
   }
   return key;
 }

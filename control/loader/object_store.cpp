@@ -296,9 +296,7 @@ void ObjectStore::forget(const std::string& ns) const {
   merged_->uses.erase(it);
   if (merged_->declared.count(ns)) return;
   std::vector<Namespace>& namespaces = merged_->result.cluster.namespaces;
-  auto at =
-      std::lower_bound(namespaces.begin(), namespaces.end(), ns,
-                       [](const Namespace& n, const std::string& name) { return n.name < name; });
+  auto at = namespace_position(namespaces, ns);
   if (at != namespaces.end() && at->name == ns) namespaces.erase(at);
 }
 
@@ -306,10 +304,7 @@ void ObjectStore::forget(const std::string& ns) const {
 void ObjectStore::use(const std::string& ns) const {
   if (merged_->uses[ns]++ > 0 || merged_->declared.count(ns)) return;
   std::vector<Namespace>& namespaces = merged_->result.cluster.namespaces;
-  auto at =
-      std::lower_bound(namespaces.begin(), namespaces.end(), ns,
-                       [](const Namespace& n, const std::string& name) { return n.name < name; });
-  namespaces.insert(at, implied_namespace(ns));
+  namespaces.insert(namespace_position(namespaces, ns), implied_namespace(ns));
 }
 
 }  // namespace podwall
