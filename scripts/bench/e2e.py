@@ -27,13 +27,17 @@ GROUPS = 10
 PORTS_PER_GROUP = 1000
 
 
-def profile_text(verdicts, sizes, seconds):
+def profile_text(verdicts, sizes, seconds, policies=True):
+    """10 groups the verdicts allow and 10 they deny. Without `policies` (config none: the same
+    flows, no policy loaded) every group is expected through, so none of them counts as a
+    denied flow delivered."""
     allowed = [k for k, v in sorted(verdicts.items()) if v][:GROUPS]
     denied = [k for k, v in sorted(verdicts.items()) if not v][:GROUPS]
     lines = ["flows:"]
-    for expect, flows in (("allow", allowed), ("deny", denied)):
+    for verdict, flows in (("allow", allowed), ("deny", denied)):
+        expect = verdict if policies else "allow"
         for i, (src, dst, port) in enumerate(flows):
-            lines += [f"  - name: {expect}-{i}", f"    expect: {expect}", "    protocol: tcp",
+            lines += [f"  - name: {verdict}-{i}", f"    expect: {expect}", "    protocol: tcp",
                       f"    src_ip: {src}", f"    dst_ip: {dst}",
                       f"    src_port: 20000-{20000 + PORTS_PER_GROUP - 1}", f"    dst_port: {port}"]
     lines += [f"frame_size: [{', '.join(map(str, sizes))}]", "rate: unlimited",
@@ -46,7 +50,8 @@ def run_config(args, work, config, tmp):
     source = "10k" if config == "none" else config
     path = os.path.join(tmp, f"{config}.yaml")
     with open(path, "w") as f:
-        f.write(profile_text(work.verdicts(source), args.sizes.split(","), args.trial))
+        f.write(profile_text(work.verdicts(source), args.sizes.split(","), args.trial,
+                             policies=config != "none"))
     socks = [os.path.join(tmp, f"{config}-{i}.sock") for i in (0, 1)]
     fw_prefix, gen_prefix = f"pwe2e{os.getpid()}fw", f"pwe2e{os.getpid()}gen"
     podwall = fw.Podwall(
