@@ -14,11 +14,9 @@ loader + compiler only) is build/tests/bench/reload/reload_bench.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,20 +35,6 @@ def pct(values: list[float], p: float) -> float:
         return 0.0
     rank = max(1, -(-len(v) * p // 100))
     return v[int(min(rank, len(v))) - 1]
-
-
-def ask(sock: Path, obj: dict, seconds: float = 600) -> dict:
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.settimeout(seconds)
-        s.connect(str(sock))
-        s.sendall((json.dumps(obj) + "\n").encode())
-        buf = b""
-        while b"\n" not in buf:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            buf += chunk
-    return json.loads(buf.decode().splitlines()[0])
 
 
 def pod_files(mdir: Path) -> list[Path]:
@@ -117,7 +101,7 @@ def main() -> int:
                 # Toggle one port number of the first policy of the file.
                 text = (text.replace("port: 9998", "port: 9999", 1) if "port: 9998" in text
                         else re.sub(r"port: (\d+)", "port: 9998", text, count=1))
-            before = ask(dp.ctl_socket, {"cmd": "status"})["generation"]
+            before = fabric.ctl_request(dp.ctl_socket, {"cmd": "status"}, 600)["generation"]
             tmp = staging / src.name
             tmp.write_text(text)
             t0 = time.monotonic()
@@ -127,7 +111,7 @@ def main() -> int:
             wall[kind].append((time.monotonic() - t0) * 1000)
             if r.returncode != 0:
                 raise RuntimeError(f"change {i} ({src.name}): {r.stderr}")
-        status = ask(dp.ctl_socket, {"cmd": "status"})
+        status = fabric.ctl_request(dp.ctl_socket, {"cmd": "status"}, 600)
         rows.append(("one pod relabelled", wall["pod"], None))
         rows.append(("one policy edited", wall["policy"], None))
         rows.append(("one-object change (both)", wall["pod"] + wall["policy"], status))

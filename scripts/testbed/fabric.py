@@ -9,9 +9,11 @@ time limit, and stops the process it started (by PID: SIGTERM, then SIGKILL).
 """
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -38,6 +40,21 @@ def vdev_args(port_type: str, ports: list[str], extra: str = "") -> list[str]:
         if extra:
             out[-1] += "," + extra
     return out
+
+
+def ctl_request(sock, obj: dict, seconds: float = 30) -> dict:
+    """One request on podwall's control socket (JSON lines): sends `obj`, returns the reply."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(seconds)
+        s.connect(str(sock))
+        s.sendall((json.dumps(obj) + "\n").encode())
+        buf = b""
+        while b"\n" not in buf:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            buf += chunk
+    return json.loads(buf.decode().splitlines()[0])
 
 
 class FabricError(Exception):

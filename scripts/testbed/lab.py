@@ -154,6 +154,19 @@ def make_fabric(opts: Options, run: names.Run, bed: Testbed, log_path: Path):
                           extra_args=opts.daemon_args)
 
 
+def probe_rows(bed, rows, timeout: float, jobs: int):
+    """Probes every row's flow for real, a few at a time, and yields the rows in their order as
+    their results come in (skipped flows unprobed)."""
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = [None if r.flow.skip else pool.submit(bed.probe, r.flow, timeout) for r in rows]
+        for row, fut in zip(rows, futures):
+            if fut is not None:
+                got = fut.result()
+                row.observed, row.detail = got["observed"], got.get("detail", "")
+                row.ms = got.get("ms", 0.0)
+            yield row
+
+
 def run_scenario(path: Path, opts: Options, printer: Printer | None = None) -> Result:
     printer = printer or Printer(opts.color)
     started = time.monotonic()
@@ -192,17 +205,9 @@ def run_scenario(path: Path, opts: Options, printer: Printer | None = None) -> R
             if flow.proto == "sctp" and not opts.sctp and not flow.skip:
                 flow.skip = "SCTP disabled"
             rows.append(Row(flow, "allow" if stand_in else flow.expected, eval_verdict=ev))
-        # Probes run a few at a time; rows print in flows.tsv order as their results come in.
-        with ThreadPoolExecutor(max_workers=max(1, opts.jobs)) as pool:
-            futures = [None if r.flow.skip else pool.submit(bed.probe, r.flow, opts.timeout)
-                       for r in rows]
-            for row, fut in zip(rows, futures):
-                if fut is not None:
-                    got = fut.result()
-                    row.observed, row.detail = got["observed"], got.get("detail", "")
-                    row.ms = got.get("ms", 0.0)
-                res.rows.append(row)
-                printer.row(row)
+        for row in probe_rows(bed, rows, opts.timeout, opts.jobs):
+            res.rows.append(row)
+            printer.row(row)
     except Exception as e:  # noqa: BLE001 - reported, then everything is torn down
         res.error = f"{e.__class__.__name__}: {e}"
     finally:

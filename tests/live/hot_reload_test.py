@@ -29,12 +29,10 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,17 +74,7 @@ class Control:
         self.sock = Path(sock)
 
     def request(self, obj: dict, seconds: float = 30) -> dict:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-            s.settimeout(seconds)
-            s.connect(str(self.sock))
-            s.sendall((json.dumps(obj) + "\n").encode())
-            buf = b""
-            while b"\n" not in buf:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                buf += chunk
-        return json.loads(buf.decode().splitlines()[0])
+        return fabric.ctl_request(self.sock, obj, seconds)
 
     def status(self) -> dict:
         return self.request({"cmd": "status"})
@@ -166,16 +154,9 @@ class Live:
         self.printer.header(res, self.scenario, title)
         rows = [lab.Row(f, expected_all or f.expected) for f in flows]
         bad = 0
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            futures = [None if r.flow.skip else pool.submit(self.bed.probe, r.flow, self.args.timeout)
-                       for r in rows]
-            for row, fut in zip(rows, futures):
-                if fut is not None:
-                    got = fut.result()
-                    row.observed, row.detail = got["observed"], got.get("detail", "")
-                    row.ms = got.get("ms", 0.0)
-                self.printer.row(row)
-                bad += row.status == "MISMATCH"
+        for row in lab.probe_rows(self.bed, rows, self.args.timeout, jobs=4):
+            self.printer.row(row)
+            bad += row.status == "MISMATCH"
         self.mismatches += bad
         return bad
 
