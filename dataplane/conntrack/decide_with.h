@@ -23,6 +23,13 @@ namespace firewall_detail {
 
 inline constexpr uint32_t kFullTableReclaim = 8;
 
+// The production classifier: a direct call to classify(), nothing indirect per packet.
+struct PolicyClassifier {
+  Verdict operator()(const PolicyTables& tables, const FlowQuery& query) const noexcept {
+    return classify(tables, query);
+  }
+};
+
 // The steps that never consult the policy (firewall_steps.cpp).
 Decision judge_non_ip(const ParsedPacket& packet, const FirewallConfig& config,
                       WorkerCounters& counters) noexcept;
@@ -97,11 +104,23 @@ Decision judge_icmp_error(const ParsedPacket& packet, const Tables& tables, uint
   return Decision::pass();
 }
 
+// The flow key of `tuple` and its hash, unless the caller already has them in `known`.
+inline HashedFlowKey hashed_key(const FlowTuple& tuple, const FlowTable& flows,
+                                const HashedFlowKey* known) noexcept {
+  if (known != nullptr) return *known;
+  HashedFlowKey k;
+  k.key = make_flow_key(tuple, k.src_is_lo);
+  k.hash = flows.hash_of(k.key);
+  return k;
+}
+
 // A whole packet, or a first fragment: conntrack, then policy for what may open a flow.
+// `known`, when not null, is the key and hash of packet.tuple (decide_burst() computed them).
 template <class Tables, class Classifier>
 Decision judge_flow(const ParsedPacket& packet, const Tables& tables, uint64_t generation,
                     FlowTable& flows, uint64_t now_ns, const FirewallConfig& config,
-                    WorkerCounters& counters, Classifier& classifier) noexcept {
+                    WorkerCounters& counters, Classifier& classifier,
+                    const HashedFlowKey* known) noexcept {
   if (packet.tuple.ip_proto == ip_proto::tcp && !tcp_flags_valid(packet.tcp_flags)) {
     return Decision::drop(DropReason::bad_tcp_flags);
   }
@@ -109,9 +128,10 @@ Decision judge_flow(const ParsedPacket& packet, const Tables& tables, uint64_t g
     return judge_icmp_error(packet, tables, generation, flows, now_ns, config, counters,
                             classifier);
   }
-  bool src_is_lo;
-  FlowKey key = make_flow_key(packet.tuple, src_is_lo);
-  FlowEntry* entry = flows.find(key, now_ns);
+  const HashedFlowKey hashed = hashed_key(packet.tuple, flows, known);
+  const FlowKey& key = hashed.key;
+  const bool src_is_lo = hashed.src_is_lo;
+  FlowEntry* entry = flows.find(key, hashed.hash, now_ns);
   if (entry != nullptr && restarts_flow(*entry, packet)) {
     flows.erase(*entry);
     entry = nullptr;
@@ -132,18 +152,19 @@ Decision judge_flow(const ParsedPacket& packet, const Tables& tables, uint64_t g
   // a few more of them first (bounded, so a SYN flood against a full table stays cheap).
   if (flows.full()) flows.expire(now_ns, kFullTableReclaim);
   // Still full: the new flow is refused, never let through untracked; existing flows go on.
-  entry = flows.insert(key);
+  entry = flows.insert(key, hashed.hash);
   if (entry == nullptr) return Decision::drop(DropReason::conntrack_full);
   start_flow(*entry, packet, src_is_lo, generation, now_ns, flows.timeouts());
   ++counters.flows_allowed;
   return Decision::pass();
 }
 
+// `known`: as for judge_flow(), or null.
 template <class Tables, class Classifier>
 Decision decide_uncounted(const ParsedPacket& packet, const Tables* tables, uint64_t generation,
                           FlowTable& flows, FragmentTracker& fragments, uint64_t now_ns,
                           const FirewallConfig& config, WorkerCounters& counters,
-                          Classifier& classifier) noexcept {
+                          Classifier& classifier, const HashedFlowKey* known = nullptr) noexcept {
   if (tables == nullptr) return Decision::drop(DropReason::tables_not_ready);
   if (!packet.is_ip()) return judge_non_ip(packet, config, counters);
   if (packet.l2_control) {
@@ -151,7 +172,8 @@ Decision decide_uncounted(const ParsedPacket& packet, const Tables* tables, uint
     return Decision::pass();
   }
   if (!packet.frag.is_fragment) {
-    return judge_flow(packet, *tables, generation, flows, now_ns, config, counters, classifier);
+    return judge_flow(packet, *tables, generation, flows, now_ns, config, counters, classifier,
+                      known);
   }
   const FragmentKey fragment_key = make_fragment_key(packet);
   if (!packet.frag.first) {
@@ -178,7 +200,7 @@ Decision decide_uncounted(const ParsedPacket& packet, const Tables* tables, uint
     return Decision::drop(DropReason::fragment_of_denied_datagram);
   }
   Decision verdict =
-      judge_flow(packet, *tables, generation, flows, now_ns, config, counters, classifier);
+      judge_flow(packet, *tables, generation, flows, now_ns, config, counters, classifier, known);
   FlowKey flow;
   if (const FlowTuple* tuple = tracked_tuple(packet)) {
     bool src_is_lo;

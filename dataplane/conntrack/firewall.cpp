@@ -4,16 +4,7 @@
 
 namespace podwall {
 
-namespace {
-
-// A direct call: classify() is resolved at link time, nothing indirect per packet.
-struct PolicyClassifier {
-  Verdict operator()(const PolicyTables& tables, const FlowQuery& query) const noexcept {
-    return classify(tables, query);
-  }
-};
-
-}  // namespace
+using firewall_detail::PolicyClassifier;
 
 Decision decide(const ParsedPacket& packet, const PolicyTables* tables, uint64_t tables_generation,
                 FlowTable& flows, FragmentTracker& fragments, uint64_t now_ns,

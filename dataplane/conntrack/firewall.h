@@ -47,7 +47,7 @@ inline constexpr uint32_t kMaxBurst = 32;
 struct BurstScratch {
   ParsedPacket parsed[kMaxBurst];
   DropReason malformed[kMaxBurst];
-  uint64_t flow_hash[kMaxBurst];
+  HashedFlowKey flow[kMaxBurst];  // of the packet's own tuple, when looks_up_flow
   bool looks_up_flow[kMaxBurst];
 };
 

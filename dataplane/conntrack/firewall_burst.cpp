@@ -21,26 +21,29 @@ void decide_chunk(const uint8_t* const frames[], const uint32_t lengths[], uint3
     scratch.malformed[i] = parse_packet(frames[i], lengths[i], packet);
     scratch.looks_up_flow[i] = false;
     if (scratch.malformed[i] != DropReason::none || tables == nullptr) continue;
-    const FlowTuple* tuple = firewall_detail::tracked_tuple(packet);
-    if (tuple == nullptr) continue;
-    bool src_is_lo;
-    scratch.flow_hash[i] = flows.hash_of(make_flow_key(*tuple, src_is_lo));
+    // ICMP errors (whose lookup is of the packet inside) and later fragments take the slow path.
+    if (firewall_detail::tracked_tuple(packet) != &packet.tuple) continue;
+    HashedFlowKey& flow = scratch.flow[i];
+    flow.key = make_flow_key(packet.tuple, flow.src_is_lo);
+    flow.hash = flows.hash_of(flow.key);
     scratch.looks_up_flow[i] = true;
-    flows.prefetch_slot(scratch.flow_hash[i]);
+    flows.prefetch_slot(flow.hash);
   }
   // The slots have had a burst's parsing to arrive: start loading the entries they name.
   for (uint32_t i = 0; i < count; ++i) {
-    if (scratch.looks_up_flow[i]) flows.prefetch_entry(scratch.flow_hash[i]);
+    if (scratch.looks_up_flow[i]) flows.prefetch_entry(scratch.flow[i].hash);
   }
   // Judge in arrival order: earlier frames may create or end flows that later ones meet.
+  firewall_detail::PolicyClassifier classifier;
   for (uint32_t i = 0; i < count; ++i) {
     if (scratch.malformed[i] != DropReason::none) {
       decisions[i] = Decision::drop(scratch.malformed[i]);
-      firewall_detail::count(decisions[i], flows, fragments, counters);
-      continue;
+    } else {
+      decisions[i] = firewall_detail::decide_uncounted(
+          scratch.parsed[i], tables, tables_generation, flows, fragments, now_ns, config, counters,
+          classifier, scratch.looks_up_flow[i] ? &scratch.flow[i] : nullptr);
     }
-    decisions[i] = decide(scratch.parsed[i], tables, tables_generation, flows, fragments, now_ns,
-                          config, counters);
+    firewall_detail::count(decisions[i], flows, fragments, counters);
   }
 }
 

@@ -19,6 +19,16 @@ IpAddress address_of(const std::array<uint8_t, 16>& bytes, uint8_t family) {
   return a;
 }
 
+uint64_t load_word(const uint8_t* p) {
+  uint64_t w;
+  std::memcpy(&w, p, sizeof w);
+  return w;
+}
+
+void store_word(FlowKey* key, int i, uint64_t w) {
+  std::memcpy(reinterpret_cast<uint8_t*>(key) + 8 * i, &w, sizeof w);
+}
+
 }  // namespace
 
 // The key's last word is (port_lo, port_hi, ip_proto, family, query_initiator, reserved) in
@@ -41,13 +51,12 @@ FlowKey make_flow_key(const FlowTuple& t, bool& src_is_lo) noexcept {
   }
   // Any total order will do, as long as both directions agree: compare the addresses as two
   // native 64-bit words rather than byte by byte.
-  uint64_t s[2], d[2];
-  std::memcpy(s, t.src.bytes.data(), 16);
-  std::memcpy(d, t.dst.bytes.data(), 16);
-  if (s[0] != d[0]) {
-    src_is_lo = s[0] < d[0];
-  } else if (s[1] != d[1]) {
-    src_is_lo = s[1] < d[1];
+  const uint64_t s0 = load_word(t.src.bytes.data()), s1 = load_word(t.src.bytes.data() + 8);
+  const uint64_t d0 = load_word(t.dst.bytes.data()), d1 = load_word(t.dst.bytes.data() + 8);
+  if (s0 != d0) {
+    src_is_lo = s0 < d0;
+  } else if (s1 != d1) {
+    src_is_lo = s1 < d1;
   } else {
     src_is_lo = sport <= dport;
   }
@@ -59,14 +68,15 @@ FlowKey make_flow_key(const FlowTuple& t, bool& src_is_lo) noexcept {
     bool initiator_is_src = t.icmp_kind == IcmpKind::request;
     query_initiator = initiator_is_src == src_is_lo ? 1 : 2;
   }
-  const uint64_t* lo = src_is_lo ? s : d;
-  const uint64_t* hi = src_is_lo ? d : s;
   const uint64_t tail = uint64_t(src_is_lo ? sport : dport) |
                         uint64_t(src_is_lo ? dport : sport) << 16 | uint64_t(t.ip_proto) << 32 |
                         uint64_t(t.src.is_v4() ? 4 : 6) << 40 | uint64_t(query_initiator) << 48;
-  const uint64_t words[5] = {lo[0], lo[1], hi[0], hi[1], tail};
   FlowKey key;
-  std::memcpy(&key, words, sizeof key);
+  store_word(&key, 0, src_is_lo ? s0 : d0);
+  store_word(&key, 1, src_is_lo ? s1 : d1);
+  store_word(&key, 2, src_is_lo ? d0 : s0);
+  store_word(&key, 3, src_is_lo ? d1 : s1);
+  store_word(&key, 4, tail);
   return key;
 }
 

@@ -28,8 +28,7 @@ FlowTable::FlowTable(uint32_t capacity, const FlowTimeouts& timeouts, uint64_t s
   free_count_ = capacity_;
 }
 
-FlowEntry* FlowTable::find(const FlowKey& key, uint64_t now_ns) noexcept {
-  uint64_t bits = hash_bits(key);
+FlowEntry* FlowTable::find(const FlowKey& key, uint64_t bits, uint64_t now_ns) noexcept {
   for (uint64_t pos = bits & mask_;; pos = (pos + 1) & mask_) {
     uint64_t slot = index_[pos];
     if (slot == 0) return nullptr;
@@ -47,10 +46,9 @@ FlowEntry* FlowTable::find(const FlowKey& key, uint64_t now_ns) noexcept {
   }
 }
 
-FlowEntry* FlowTable::insert(const FlowKey& key) noexcept {
+FlowEntry* FlowTable::insert(const FlowKey& key, uint64_t bits) noexcept {
   if (free_count_ == 0) return nullptr;
   uint32_t id = free_[--free_count_];
-  uint64_t bits = hash_bits(key);
   uint64_t pos = bits & mask_;
   while (index_[pos] != 0) pos = (pos + 1) & mask_;
   index_[pos] = bits << 32 | (uint64_t(id) + 1);

@@ -18,6 +18,14 @@
 
 namespace podwall {
 
+// A flow key with the table's hash of it, computed once per packet: the burst pass that warms
+// the table hashes every key, and the lookup and insert that follow reuse it.
+struct HashedFlowKey {
+  FlowKey key;
+  uint64_t hash = 0;       // FlowTable::hash_of(key)
+  bool src_is_lo = false;  // from make_flow_key()
+};
+
 class FlowTable {
  public:
   static constexpr uint32_t kDefaultCapacity = 1u << 20;
@@ -34,7 +42,11 @@ class FlowTable {
   // All below: owning worker only; never allocate, never block.
 
   // The live entry for `key`, or nullptr. An entry found expired is removed on the way.
-  FlowEntry* find(const FlowKey& key, uint64_t now_ns) noexcept;
+  FlowEntry* find(const FlowKey& key, uint64_t now_ns) noexcept {
+    return find(key, hash_bits(key), now_ns);
+  }
+  // The same with the key's hash_of() already known.
+  FlowEntry* find(const FlowKey& key, uint64_t hash, uint64_t now_ns) noexcept;
 
   // Warming a burst. A lookup costs two dependent cache misses (index slot, then entry) once
   // the table outgrows the cache; one frame at a time they serialise. A worker that hashes a
@@ -50,7 +62,8 @@ class FlowTable {
   }
   // A new entry for `key`, which the caller just failed to find; start_flow() fills it in.
   // nullptr when the table is full: the caller drops the packet (conntrack_full).
-  FlowEntry* insert(const FlowKey& key) noexcept;
+  FlowEntry* insert(const FlowKey& key) noexcept { return insert(key, hash_bits(key)); }
+  FlowEntry* insert(const FlowKey& key, uint64_t hash) noexcept;
   void erase(FlowEntry& entry) noexcept;
   // Looks at up to `max_entries` entries (resuming where the last call stopped) and removes the
   // expired ones. Returns how many it removed.

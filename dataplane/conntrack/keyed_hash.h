@@ -20,14 +20,19 @@ class KeyedHash {
 
   // Hashes a key of exactly five 64-bit words (40 bytes).
   uint64_t hash40(const void* key) const noexcept {
-    uint64_t w[5];
-    std::memcpy(w, key, sizeof w);
-    uint64_t h = fold(w[0] ^ secret_[0], w[1] ^ secret_[1]);
-    h ^= fold(w[2] ^ secret_[2], w[3] ^ secret_[3]);
-    return fold(h ^ w[4] ^ secret_[4], secret_[5]);
+    const auto* bytes = static_cast<const uint8_t*>(key);
+    uint64_t h = fold(word(bytes, 0) ^ secret_[0], word(bytes, 1) ^ secret_[1]);
+    h ^= fold(word(bytes, 2) ^ secret_[2], word(bytes, 3) ^ secret_[3]);
+    return fold(h ^ word(bytes, 4) ^ secret_[4], secret_[5]);
   }
 
  private:
+  // One load per word: a copy into a word array would go through the stack.
+  static uint64_t word(const uint8_t* bytes, int i) noexcept {
+    uint64_t w;
+    std::memcpy(&w, bytes + 8 * i, sizeof w);
+    return w;
+  }
   static uint64_t fold(uint64_t a, uint64_t b) noexcept {
     unsigned __int128 product = static_cast<unsigned __int128>(a) * b;
     return uint64_t(product) ^ uint64_t(product >> 64);
