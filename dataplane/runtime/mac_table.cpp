@@ -6,26 +6,27 @@ namespace podwall {
 
 MacTable::MacTable(uint32_t entries, uint64_t ageing_ticks) : ageing_ticks_(ageing_ticks) {
   uint32_t size = std::bit_ceil(entries < kWays ? kWays : entries);
-  entries_.resize(size);
+  buckets_.resize(size / kWays);
   bucket_mask_ = size / kWays - 1;
 }
 
-const MacTable::Entry* MacTable::bucket(uint64_t mac) const noexcept {
+const MacTable::Bucket& MacTable::bucket(uint64_t mac) const noexcept {
   // Multiplicative hashing: the high bits of the product mix every byte of the address,
   // vendor prefix included, so MACs of one vendor do not pile into one bucket.
   uint64_t h = (mac * 0x9e3779b97f4a7c15ull) >> 20;
-  return &entries_[(h & bucket_mask_) * kWays];
+  return buckets_[h & bucket_mask_];
 }
 
 void MacTable::learn(uint64_t mac, uint16_t port, uint64_t now) noexcept {
   if (mac_is_group(mac)) return;
-  Entry* b = const_cast<Entry*>(bucket(mac));
-  uint64_t key = mac | kValid;
+  Entry* b = const_cast<Bucket&>(bucket(mac)).way;
+  const uint64_t key = mac | kValid;
+  const uint64_t station = key | (uint64_t(port) & kPortMask) << kPortShift;
   Entry* victim = &b[0];
   for (unsigned i = 0; i < kWays; ++i) {
-    if (b[i].mac == key) {
+    if (identity(b[i].station) == key) {
       // Station moves (a pod's veth re-plugged elsewhere) are followed at once.
-      b[i].port = port;
+      b[i].station = station;
       b[i].last_seen = now;
       return;
     }
@@ -35,23 +36,24 @@ void MacTable::learn(uint64_t mac, uint16_t port, uint64_t now) noexcept {
       victim = &b[i];
     }
   }
-  victim->mac = key;
-  victim->port = port;
+  victim->station = station;
   victim->last_seen = now;
 }
 
 uint16_t MacTable::lookup(uint64_t mac, uint64_t now) const noexcept {
-  const Entry* b = bucket(mac);
-  uint64_t key = mac | kValid;
+  const Entry* b = bucket(mac).way;
+  const uint64_t key = mac | kValid;
   for (unsigned i = 0; i < kWays; ++i) {
-    if (b[i].mac == key) return alive(b[i], now) ? b[i].port : kNoPort;
+    if (identity(b[i].station) == key) return alive(b[i], now) ? port_of(b[i].station) : kNoPort;
   }
   return kNoPort;
 }
 
 uint32_t MacTable::count(uint64_t now) const noexcept {
   uint32_t n = 0;
-  for (const Entry& e : entries_) n += alive(e, now);
+  for (const Bucket& b : buckets_) {
+    for (const Entry& e : b.way) n += alive(e, now);
+  }
   return n;
 }
 

@@ -145,6 +145,12 @@ void Worker::process_burst(rte_mbuf* const frames[], uint16_t n, const PolicyTab
     whole[count] = m;
     data[count] = rte_pktmbuf_mtod(m, const uint8_t*);
     lengths[count] = rte_pktmbuf_data_len(m);
+    // The bridge's buckets for this frame load while the burst is judged (forward() needs
+    // them). A runt shorter than two addresses is dropped by the parser and never forwarded.
+    if (lengths[count] >= 12) {
+      macs_.prefetch(mac_key(data[count]));
+      macs_.prefetch(mac_key(data[count] + 6));
+    }
     ++count;
   }
   if (count == 0) return;

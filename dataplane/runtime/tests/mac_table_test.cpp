@@ -22,6 +22,16 @@ TEST(MacTable, LearnsAndLooksUp) {
   EXPECT_EQ(t.count(11), 1u);
 }
 
+TEST(MacTable, KeepsTheWholeAddressAndPortApart) {
+  MacTable t(64, kAgeing);
+  const uint8_t all_ones[6] = {0xfe, 0xff, 0xff, 0xff, 0xff, 0xff};  // unicast, every bit else
+  t.learn(mac_key(all_ones), 1023, 10);
+  t.learn(mac(1), 0, 10);
+  EXPECT_EQ(t.lookup(mac_key(all_ones), 11), 1023);
+  EXPECT_EQ(t.lookup(mac(1), 11), 0);
+  EXPECT_EQ(t.lookup(mac_key(all_ones) & ~1ull, 11), kNoPort);
+}
+
 TEST(MacTable, PacksBytesInWireOrder) {
   const uint8_t bytes[6] = {0x01, 0x23, 0x45, 0x67, 0x89, 0xab};
   EXPECT_EQ(mac_key(bytes), 0x0123456789abull);
