@@ -160,36 +160,98 @@ bool any_slot_admits(const PolicyTables& t, const uint64_t* keys, int n, uint8_t
   return false;
 }
 
+// A verdict between its two rounds of memory accesses: the address lookups are done, the
+// allow-map probes they call for are issued but not yet read.
+struct PendingVerdict {
+  uint32_t egress;   // the source's egress group, or kNoId
+  uint32_t ingress;  // the destination's ingress group, or kNoId
+  uint8_t proto;
+  uint16_t port;
+  int egress_n;
+  int ingress_n;
+  uint64_t egress_keys[kPeerKinds];
+  uint64_t ingress_keys[kPeerKinds];
+};
+
+// Round one, with both address slots on their way: describes the two ends. Returns true with
+// `decided` set when neither end is isolated; otherwise fills `p` and starts loading its probes.
+bool begin_verdict(const PolicyTables& t, const FlowQuery& flow, PendingVerdict& p,
+                   Verdict& decided) noexcept {
+  AddressInfo src = describe_address(t, flow.src);
+  AddressInfo dst = describe_address(t, flow.dst);
+  p.egress = src.group[int(Direction::egress)];
+  p.ingress = dst.group[int(Direction::ingress)];
+  if (p.egress == kNoId && p.ingress == kNoId) {
+    decided = Verdict::allow;
+    return true;
+  }
+  p.egress_n = p.egress == kNoId ? 0 : peer_keys(t, p.egress, dst, p.egress_keys);
+  p.ingress_n = p.ingress == kNoId ? 0 : peer_keys(t, p.ingress, src, p.ingress_keys);
+  size_t mask = t.allow_map.size() - 1;
+  for (int i = 0; i < p.egress_n; ++i) {
+    __builtin_prefetch(&t.allow_map[mix64(p.egress_keys[i]) & mask]);
+  }
+  for (int i = 0; i < p.ingress_n; ++i) {
+    __builtin_prefetch(&t.allow_map[mix64(p.ingress_keys[i]) & mask]);
+  }
+  p.proto = flow.ip_proto;
+  p.port = protocol_has_ports(flow.ip_proto) ? flow.dst_port : 0;
+  return false;
+}
+
+// Round two: reads the probes. An isolated end must admit the other.
+Verdict finish_verdict(const PolicyTables& t, const PendingVerdict& p) noexcept {
+  if (p.egress != kNoId && !any_slot_admits(t, p.egress_keys, p.egress_n, p.proto, p.port)) {
+    return Verdict::deny;
+  }
+  if (p.ingress != kNoId && !any_slot_admits(t, p.ingress_keys, p.ingress_n, p.proto, p.port)) {
+    return Verdict::deny;
+  }
+  return Verdict::allow;
+}
+
+// classify_burst() works through a batch this many flows at a time: enough misses in flight
+// to keep the memory system busy, few enough that the first slots are still in cache when
+// their flow's turn comes.
+constexpr uint32_t kClassifyChunk = 16;
+
 }  // namespace
 
 Verdict classify(const PolicyTables& t, const FlowQuery& flow) noexcept {
   if (flow.src.family != flow.dst.family) return Verdict::deny;
   prefetch_address(t, flow.src);
   prefetch_address(t, flow.dst);
-  AddressInfo src = describe_address(t, flow.src);
-  AddressInfo dst = describe_address(t, flow.dst);
+  PendingVerdict pending;
+  Verdict verdict;
+  if (begin_verdict(t, flow, pending, verdict)) return verdict;
+  return finish_verdict(t, pending);
+}
 
-  uint32_t egress = src.group[int(Direction::egress)];
-  uint32_t ingress = dst.group[int(Direction::ingress)];
-  if (egress == kNoId && ingress == kNoId) return Verdict::allow;
-
-  uint64_t egress_keys[kPeerKinds], ingress_keys[kPeerKinds];
-  int egress_n = egress == kNoId ? 0 : peer_keys(t, egress, dst, egress_keys);
-  int ingress_n = ingress == kNoId ? 0 : peer_keys(t, ingress, src, ingress_keys);
-  size_t mask = t.allow_map.size() - 1;
-  for (int i = 0; i < egress_n; ++i) __builtin_prefetch(&t.allow_map[mix64(egress_keys[i]) & mask]);
-  for (int i = 0; i < ingress_n; ++i) {
-    __builtin_prefetch(&t.allow_map[mix64(ingress_keys[i]) & mask]);
+void classify_burst(const PolicyTables& t, const FlowQuery flows[], uint32_t count,
+                    Verdict verdicts[]) noexcept {
+  PendingVerdict pending[kClassifyChunk];
+  bool decided[kClassifyChunk];
+  for (uint32_t base = 0; base < count; base += kClassifyChunk) {
+    const uint32_t n = count - base < kClassifyChunk ? count - base : kClassifyChunk;
+    const FlowQuery* f = flows + base;
+    Verdict* out = verdicts + base;
+    for (uint32_t i = 0; i < n; ++i) {
+      if (f[i].src.family != f[i].dst.family) continue;
+      prefetch_address(t, f[i].src);
+      prefetch_address(t, f[i].dst);
+    }
+    for (uint32_t i = 0; i < n; ++i) {
+      if (f[i].src.family != f[i].dst.family) {
+        out[i] = Verdict::deny;
+        decided[i] = true;
+      } else {
+        decided[i] = begin_verdict(t, f[i], pending[i], out[i]);
+      }
+    }
+    for (uint32_t i = 0; i < n; ++i) {
+      if (!decided[i]) out[i] = finish_verdict(t, pending[i]);
+    }
   }
-
-  uint16_t port = protocol_has_ports(flow.ip_proto) ? flow.dst_port : 0;
-  if (egress != kNoId && !any_slot_admits(t, egress_keys, egress_n, flow.ip_proto, port)) {
-    return Verdict::deny;
-  }
-  if (ingress != kNoId && !any_slot_admits(t, ingress_keys, ingress_n, flow.ip_proto, port)) {
-    return Verdict::deny;
-  }
-  return Verdict::allow;
 }
 
 size_t PolicyTables::bytes() const {

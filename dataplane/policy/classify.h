@@ -32,4 +32,12 @@ inline bool protocol_has_ports(uint8_t ip_proto) {
 // of policies. Never allocates, never throws, never blocks.
 Verdict classify(const PolicyTables& tables, const FlowQuery& flow) noexcept;
 
+// classify() of flows[0, count) into verdicts[0, count): the same verdicts, for less time per
+// flow. Each verdict takes two rounds of memory accesses (the two address slots, then the
+// allow-map probes they call for); here every flow of a batch issues its first round before
+// any is read, then its second, so the misses of the batch overlap -- what a batch buys
+// rte_acl_classify() too. Same guarantees as classify().
+void classify_burst(const PolicyTables& tables, const FlowQuery flows[], uint32_t count,
+                    Verdict verdicts[]) noexcept;
+
 }  // namespace podwall

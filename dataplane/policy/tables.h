@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "dataplane/policy/classify.h"
+#include "dataplane/policy/huge_page_allocator.h"
 #include "dataplane/policy/ip_address.h"
 
 namespace podwall {
@@ -164,14 +165,15 @@ class PolicyTables {
   uint64_t generation = 0;
 
   // --- hot: read per new connection ---
-  std::vector<V4Slot> v4_endpoints;  // open addressing, power-of-two size
-  std::vector<V6Slot> v6_endpoints;
+  // The two arrays a verdict hits at random: on huge pages (huge_page_allocator.h).
+  HugePageVector<V4Slot> v4_endpoints;  // open addressing, power-of-two size
+  HugePageVector<V6Slot> v6_endpoints;
   std::vector<uint32_t> v4_interval_starts;  // sorted; [0] == 0
   std::vector<uint32_t> v4_interval_class;
   std::vector<uint64_t> v6_interval_starts;  // (high64, low64) pairs, sorted
   std::vector<uint32_t> v6_interval_class;
-  std::vector<uint16_t> group_kinds;  // per group: bit k set if some row uses PeerKind k
-  std::vector<AllowSlot> allow_map;   // open addressing, power-of-two size
+  std::vector<uint16_t> group_kinds;    // per group: bit k set if some row uses PeerKind k
+  HugePageVector<AllowSlot> allow_map;  // open addressing, power-of-two size
   std::vector<PortSet> port_sets;
   std::vector<PortRange> port_ranges;
 

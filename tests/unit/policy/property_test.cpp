@@ -63,9 +63,18 @@ struct Totals {
 void check_flows(const char* path_name, uint64_t seed, const RawCluster& raw,
                  const PolicyTables& tables, const std::vector<FlowQuery>& flows, Totals& totals) {
   bool printed_cluster = false;
-  for (const FlowQuery& flow : flows) {
+  // The batched classifier must give each flow the very verdict classify() gives it alone.
+  std::vector<Verdict> batched(flows.size());
+  classify_burst(tables, flows.data(), uint32_t(flows.size()), batched.data());
+  for (size_t i = 0; i < flows.size(); ++i) {
+    const FlowQuery& flow = flows[i];
     Verdict want = reference_verdict(raw, flow);
     Verdict got = classify(tables, flow);
+    if (batched[i] != got && ++totals.failures <= 20) {
+      ADD_FAILURE() << "seed " << seed << " (" << path_name << "): " << describe_flow(flow)
+                    << ": classify() says " << verdict_name(got) << ", classify_burst() says "
+                    << verdict_name(batched[i]);
+    }
     if (want == got) continue;
     if (++totals.failures > 20) continue;
     ADD_FAILURE() << "seed " << seed << " (" << path_name << "): " << describe_flow(flow)
