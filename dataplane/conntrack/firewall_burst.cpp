@@ -29,9 +29,17 @@ void decide_chunk(const uint8_t* const frames[], const uint32_t lengths[], uint3
     scratch.looks_up_flow[i] = true;
     flows.prefetch_slot(flow.hash);
   }
-  // The slots have had a burst's parsing to arrive: start loading the entries they name.
+  // The slots have had a burst's parsing to arrive: start loading the entries they name. When
+  // the policy is about to be asked -- a frame that may open a flow and either has none (its
+  // home slot is empty) or is a TCP SYN, which opens flows and little else -- its address
+  // lookups start loading too.
   for (uint32_t i = 0; i < count; ++i) {
-    if (scratch.looks_up_flow[i]) flows.prefetch_entry(scratch.flow[i].hash);
+    if (!scratch.looks_up_flow[i]) continue;
+    const bool home_empty = !flows.prefetch_entry(scratch.flow[i].hash);
+    const ParsedPacket& packet = scratch.parsed[i];
+    if ((home_empty || packet.tuple.ip_proto == ip_proto::tcp) && may_start_flow(packet)) {
+      prefetch_verdict(*tables, packet.tuple.src, packet.tuple.dst);
+    }
   }
   // Judge in arrival order: earlier frames may create or end flows that later ones meet.
   firewall_detail::PolicyClassifier classifier;

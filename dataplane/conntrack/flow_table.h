@@ -55,10 +55,12 @@ class FlowTable {
   uint64_t hash_of(const FlowKey& key) const noexcept { return hash_bits(key); }
   void prefetch_slot(uint64_t hash) const noexcept { __builtin_prefetch(&index_[hash & mask_]); }
   // Reads the home slot (warmed by prefetch_slot) and warms the entry it names when the hash
-  // bits match; a collision or a longer probe just leaves find() a miss to take.
-  void prefetch_entry(uint64_t hash) const noexcept {
+  // bits match; a collision or a longer probe just leaves find() a miss to take. Returns false
+  // when the home slot is empty: then the key is certainly not in the table.
+  bool prefetch_entry(uint64_t hash) const noexcept {
     uint64_t slot = index_[hash & mask_];
     if (slot != 0 && slot >> 32 == hash) __builtin_prefetch(&entries_[uint32_t(slot) - 1]);
+    return slot != 0;
   }
   // A new entry for `key`, which the caller just failed to find; start_flow() fills it in.
   // nullptr when the table is full: the caller drops the packet (conntrack_full).

@@ -217,6 +217,11 @@ constexpr uint32_t kClassifyChunk = 16;
 
 }  // namespace
 
+void prefetch_verdict(const PolicyTables& t, const IpAddress& src, const IpAddress& dst) noexcept {
+  prefetch_address(t, src);
+  prefetch_address(t, dst);
+}
+
 Verdict classify(const PolicyTables& t, const FlowQuery& flow) noexcept {
   if (flow.src.family != flow.dst.family) return Verdict::deny;
   prefetch_address(t, flow.src);

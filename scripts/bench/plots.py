@@ -112,6 +112,9 @@ def acl(out, data, note):
     fig, axes = plt.subplots(1, 2, figsize=(9, 4))
     n = [int(r["rules"]) for r in data]
     axes[0].plot(n, [float(r["pw_mcps"]) for r in data], "o-", label="podwall classify()")
+    if all(r.get("pw_batch_mcps") for r in data):
+        axes[0].plot(n, [float(r["pw_batch_mcps"]) for r in data], "^-",
+                     label="podwall classify_burst()")
     axes[0].plot(n, [float(r["acl_mcps"]) for r in data], "s-", label="rte_acl")
     axes[0].set_ylabel("million classifications / s")
     axes[1].plot(n, [float(r["pw_build_s"]) for r in data], "o-", label="podwall compile")

@@ -60,7 +60,7 @@ echo "== new flows per second (every frame classified) =="
 
 echo "== classifier vs DPDK ACL on the same policies =="
 "$build/tests/bench/acl_bench" 100 1000 10000 50000 | tee "$out/acl.txt"
-{ echo "rules,policies,acl_build_s,acl_mib,acl_mcps,pw_build_s,pw_mib,pw_mcps"
+{ echo "rules,policies,acl_build_s,acl_mib,acl_mcps,pw_build_s,pw_mib,pw_mcps,pw_batch_mcps"
   sed -n 's/^CSV acl,//p' "$out/acl.txt"; } > "$out/acl.csv"
 
 $py "$here/plots.py" "$out"
