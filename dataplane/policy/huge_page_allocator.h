@@ -39,7 +39,7 @@ class HugePageAllocator {
     const uintptr_t start = round_up(uintptr_t(base), kHugePage);
     const size_t head = start - uintptr_t(base);
     if (head > 0) munmap(base, head);
-    if (kHugePage - head > 0) munmap(reinterpret_cast<void*>(start + length), kHugePage - head);
+    munmap(reinterpret_cast<void*>(start + length), kHugePage - head);  // never empty
 #ifdef MADV_HUGEPAGE
     madvise(reinterpret_cast<void*>(start), length, MADV_HUGEPAGE);  // a hint; fine if refused
 #endif
