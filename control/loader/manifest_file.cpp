@@ -5,13 +5,14 @@
 #include <tuple>
 
 #include <yaml-cpp/depthguard.h>
-#include <yaml-cpp/yaml.h>
+#include <yaml-cpp/exceptions.h>
 
 #include "control/loader/limits.h"
 #include "control/loader/parse_objects.h"
 #include "control/loader/text_check.h"
 #include "control/loader/yaml_reader.h"
 #include "control/loader/yaml_structure.h"
+#include "control/loader/yaml_tree.h"
 
 namespace podwall {
 namespace {
@@ -48,9 +49,9 @@ class FileParser {
 
   void run(std::string_view bytes) {
     if (!check_manifest_text(sink_, bytes)) return;
-    std::vector<YAML::Node> documents;
+    YamlFile documents;
     try {
-      documents = YAML::LoadAll(std::string(bytes));
+      documents = parse_yaml_documents(bytes);
     } catch (const YAML::DeepRecursion& e) {
       sink_.error(
           e.mark.line + 1, e.mark.column + 1, "",
@@ -64,8 +65,8 @@ class FileParser {
       return;
     }
     NodeBudget budget;
-    for (const YAML::Node& document : documents) {
-      Field root = Field::root(document);
+    for (const YamlNode* document : documents.documents()) {
+      Field root = Field::root(*document);
       if (!check_structure(sink_, root, budget)) {
         if (budget.exhausted) return;
         continue;
@@ -83,7 +84,7 @@ class FileParser {
  private:
   void read_document(const Field& root) {
     if (!root.present()) return;  // empty document
-    if (!root.node.IsMap()) {
+    if (!root.node->is_map()) {
       report_error(
           sink_, root,
           "a manifest must be a mapping with apiVersion and kind, not " + describe(root.node));

@@ -66,7 +66,7 @@ std::optional<SelectorRequirement> read_requirement(DiagnosticSink& sink, const 
   }
   if (op) {
     bool wants_values = *op == SelectorOp::in || *op == SelectorOp::not_in;
-    bool has_values = values_field.is_list() && values_field.node.size() > 0;
+    bool has_values = values_field.is_list() && values_field.node->size() > 0;
     if (wants_values && !has_values && values_ok) {
       report_error(sink, values_field, "must be non-empty when operator is " + *op_text);
     } else if (!wants_values && has_values) {
@@ -87,8 +87,8 @@ Labels read_labels(DiagnosticSink& sink, const Field& field) {
   Labels labels;
   if (!expect_map(sink, field)) return labels;
   for (const auto& [key_field, value_field] : field.entries()) {
-    if (!key_field.node.IsScalar()) continue;  // reported by the structure check
-    const std::string& key = key_field.node.Scalar();
+    if (!key_field.node->is_scalar()) continue;  // reported by the structure check
+    std::string key(key_field.node->scalar());
     bool ok = true;
     if (auto problem = check_label_key(key)) {
       report_error(sink, key_field, *problem);

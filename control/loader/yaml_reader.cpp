@@ -7,8 +7,8 @@ namespace {
 
 // yaml-cpp has no merge keys; the structure check reports them, and readers skip them so a
 // `<<` entry does not also turn up as a bogus label or field.
-bool is_merge_key(const YAML::Node& key) {
-  return key.IsScalar() && key.Scalar() == "<<" && key.Tag() == "?";
+bool is_merge_key(const YamlNode& key) {
+  return key.is_scalar() && key.scalar() == "<<" && key.tag() == "?";
 }
 
 bool is_identifier(std::string_view key) {
@@ -23,14 +23,14 @@ bool is_identifier(std::string_view key) {
 
 // An empty value's mark is where the next token starts, often on the next line, so it points
 // at the key instead.
-YAML::Mark value_mark(const YAML::Node& value, const YAML::Mark& fallback) {
-  if (!value.IsDefined() || value.IsNull()) return fallback;
-  YAML::Mark m = value.Mark();
+YAML::Mark value_mark(const YamlNode& value, const YAML::Mark& fallback) {
+  if (value.is_null()) return fallback;
+  const YAML::Mark& m = value.mark();
   return m.line < 0 ? fallback : m;
 }
 
-ScalarKind kind_of(const YAML::Node& node) {
-  return resolve_scalar(node.Tag(), node.Scalar());
+ScalarKind kind_of(const YamlNode& node) {
+  return resolve_scalar(node.tag(), node.scalar());
 }
 
 std::string article_kind(ScalarKind kind) {
@@ -51,12 +51,11 @@ std::string article_kind(ScalarKind kind) {
 
 }  // namespace
 
-Field Field::root(const YAML::Node& node, std::string path) {
+Field Field::root(const YamlNode& node, std::string path) {
   Field f;
-  f.node = node;
+  f.node = &node;
   f.path = std::move(path);
-  YAML::Mark m = node.Mark();
-  if (m.line >= 0) f.mark = m;
+  if (node.mark().line >= 0) f.mark = node.mark();
   return f;
 }
 
@@ -65,10 +64,11 @@ Field Field::child(std::string_view key) const {
   out.path = join_key(path, key);
   out.mark = mark;
   if (!is_map()) return out;
-  for (auto it = node.begin(); it != node.end(); ++it) {
-    if (it->first.IsScalar() && it->first.Scalar() == key && !is_merge_key(it->first)) {
-      out.node = it->second;
-      out.mark = value_mark(it->second, it->first.Mark());
+  for (size_t i = 0; i < node->size(); ++i) {
+    const YamlNode& k = node->key(i);
+    if (k.is_scalar() && k.scalar() == key && !is_merge_key(k)) {
+      out.node = &node->value(i);
+      out.mark = value_mark(*out.node, k.mark());
       return out;
     }
   }
@@ -78,17 +78,18 @@ Field Field::child(std::string_view key) const {
 std::vector<std::pair<Field, Field>> Field::entries() const {
   std::vector<std::pair<Field, Field>> out;
   if (!is_map()) return out;
-  for (auto it = node.begin(); it != node.end(); ++it) {
-    if (is_merge_key(it->first)) continue;
-    std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string("?");
+  out.reserve(node->size());
+  for (size_t i = 0; i < node->size(); ++i) {
+    const YamlNode& key = node->key(i);
+    if (is_merge_key(key)) continue;
     Field k;
-    k.node = it->first;
-    k.path = join_key(path, key);
-    k.mark = it->first.Mark();
+    k.node = &key;
+    k.path = join_key(path, key.is_scalar() ? key.scalar() : std::string_view("?"));
+    k.mark = key.mark();
     Field v;
-    v.node = it->second;
+    v.node = &node->value(i);
     v.path = k.path;
-    v.mark = value_mark(it->second, k.mark);
+    v.mark = value_mark(*v.node, k.mark);
     out.emplace_back(std::move(k), std::move(v));
   }
   return out;
@@ -97,12 +98,12 @@ std::vector<std::pair<Field, Field>> Field::entries() const {
 std::vector<Field> Field::items() const {
   std::vector<Field> out;
   if (!is_list()) return out;
-  size_t index = 0;
-  for (auto it = node.begin(); it != node.end(); ++it, ++index) {
+  out.reserve(node->size());
+  for (size_t i = 0; i < node->size(); ++i) {
     Field f;
-    f.node = static_cast<const YAML::Node&>(*it);
-    f.path = join_index(path, index);
-    f.mark = value_mark(*it, mark);
+    f.node = &node->item(i);
+    f.path = join_index(path, i);
+    f.mark = value_mark(*f.node, mark);
     out.push_back(std::move(f));
   }
   return out;
@@ -130,36 +131,38 @@ void report_note(DiagnosticSink& sink, const Field& field, std::string message) 
   sink.note(field.mark.line + 1, field.mark.column + 1, field.path, std::move(message));
 }
 
-std::string describe(const YAML::Node& node) {
-  if (!node.IsDefined() || node.IsNull()) return "null";
-  if (node.IsMap()) return "a mapping";
-  if (node.IsSequence()) return "a list";
-  return article_kind(kind_of(node));
+std::string describe(const YamlNode* node) {
+  if (!node || node->is_null()) return "null";
+  if (node->is_map()) return "a mapping";
+  if (node->is_sequence()) return "a list";
+  return article_kind(kind_of(*node));
 }
 
 bool expect_map(DiagnosticSink& sink, const Field& field) {
   if (!field.present()) return false;
-  if (field.node.IsMap()) return true;
+  if (field.node->is_map()) return true;
   report_error(sink, field, "must be a mapping, not " + describe(field.node));
   return false;
 }
 
 bool expect_list(DiagnosticSink& sink, const Field& field) {
   if (!field.present()) return false;
-  if (field.node.IsSequence()) return true;
+  if (field.node->is_sequence()) return true;
   report_error(sink, field, "must be a list, not " + describe(field.node));
   return false;
 }
 
 std::optional<std::string> read_string(DiagnosticSink& sink, const Field& field) {
   if (!field.present()) return std::nullopt;
-  if (!field.node.IsScalar() || kind_of(field.node) != ScalarKind::string) {
+  if (!field.node->is_scalar() || kind_of(*field.node) != ScalarKind::string) {
     std::string message = "must be a string, not " + describe(field.node);
-    if (field.node.IsScalar()) message += " (quote it: \"" + field.node.Scalar() + "\")";
+    if (field.node->is_scalar()) {
+      message += " (quote it: \"" + std::string(field.node->scalar()) + "\")";
+    }
     report_error(sink, field, std::move(message));
     return std::nullopt;
   }
-  return field.node.Scalar();
+  return std::string(field.node->scalar());
 }
 
 std::optional<std::string> read_required_string(DiagnosticSink& sink, const Field& field) {
@@ -177,34 +180,38 @@ std::optional<std::string> read_required_string(DiagnosticSink& sink, const Fiel
 
 std::optional<int64_t> read_int(DiagnosticSink& sink, const Field& field) {
   if (!field.present()) return std::nullopt;
-  if (!field.node.IsScalar() || kind_of(field.node) != ScalarKind::integer) {
+  if (!field.node->is_scalar() || kind_of(*field.node) != ScalarKind::integer) {
     report_error(sink, field, "must be an integer, not " + describe(field.node));
     return std::nullopt;
   }
-  auto value = parse_yaml_int(field.node.Scalar());
-  if (!value) report_error(sink, field, "integer " + field.node.Scalar() + " is out of range");
+  auto value = parse_yaml_int(field.node->scalar());
+  if (!value) {
+    report_error(sink, field, "integer " + std::string(field.node->scalar()) + " is out of range");
+  }
   return value;
 }
 
 std::optional<bool> read_bool(DiagnosticSink& sink, const Field& field) {
   if (!field.present()) return std::nullopt;
-  if (!field.node.IsScalar() || kind_of(field.node) != ScalarKind::boolean) {
+  if (!field.node->is_scalar() || kind_of(*field.node) != ScalarKind::boolean) {
     report_error(sink, field, "must be a boolean, not " + describe(field.node));
     return std::nullopt;
   }
-  return parse_yaml_bool(field.node.Scalar());
+  return parse_yaml_bool(field.node->scalar());
 }
 
 std::optional<IntOrString> read_int_or_string(DiagnosticSink& sink, const Field& field) {
   if (!field.present()) return std::nullopt;
-  if (field.node.IsScalar()) {
-    ScalarKind kind = kind_of(field.node);
+  if (field.node->is_scalar()) {
+    ScalarKind kind = kind_of(*field.node);
     if (kind == ScalarKind::integer) {
       auto value = read_int(sink, field);
       if (!value) return std::nullopt;
       return IntOrString{value, {}};
     }
-    if (kind == ScalarKind::string) return IntOrString{std::nullopt, field.node.Scalar()};
+    if (kind == ScalarKind::string) {
+      return IntOrString{std::nullopt, std::string(field.node->scalar())};
+    }
   }
   report_error(sink, field, "must be an integer or a string, not " + describe(field.node));
   return std::nullopt;

@@ -1,5 +1,5 @@
 #pragma once
-// Typed, position-aware reading of yaml-cpp nodes. Every read names the field it reads, so an
+// Typed, position-aware reading of parsed YAML nodes. Every read names the field it reads, so an
 // error can say "file:line:column: spec.ingress[0].ports[1].port: ..." without the parsers
 // having to carry paths and marks around by hand.
 //
@@ -14,22 +14,23 @@
 #include <utility>
 #include <vector>
 
-#include <yaml-cpp/yaml.h>
+#include <yaml-cpp/mark.h>
 
 #include "control/loader/diagnostic.h"
+#include "control/loader/yaml_tree.h"
 
 namespace podwall {
 
 struct Field {
-  YAML::Node node{YAML::NodeType::Undefined};
-  std::string path;  // empty for a document root
-  YAML::Mark mark;   // 0-based, as yaml-cpp gives it
+  const YamlNode* node = nullptr;  // null when the field is missing
+  std::string path;                // empty for a document root
+  YAML::Mark mark;                 // 0-based, as yaml-cpp gives it
 
-  static Field root(const YAML::Node& node, std::string path = {});
+  static Field root(const YamlNode& node, std::string path = {});
 
-  bool present() const { return node.IsDefined() && !node.IsNull(); }
-  bool is_map() const { return present() && node.IsMap(); }
-  bool is_list() const { return present() && node.IsSequence(); }
+  bool present() const { return node && !node->is_null(); }
+  bool is_map() const { return present() && node->is_map(); }
+  bool is_list() const { return present() && node->is_sequence(); }
 
   // The value under `key` of a mapping (the first, if the key repeats); absent otherwise.
   Field child(std::string_view key) const;
@@ -47,8 +48,8 @@ SourcePos position(const std::string& file, const Field& field);
 void report_error(DiagnosticSink& sink, const Field& field, std::string message);
 void report_note(DiagnosticSink& sink, const Field& field, std::string message);
 
-// "a mapping", "a list", "a string", "an integer", ... for messages.
-std::string describe(const YAML::Node& node);
+// "a mapping", "a list", "a string", "an integer", ... for messages; a missing node is "null".
+std::string describe(const YamlNode* node);
 
 // Absent (missing or null) -> false, silently. Present but another shape -> error, false.
 bool expect_map(DiagnosticSink& sink, const Field& field);
