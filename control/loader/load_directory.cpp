@@ -1,7 +1,7 @@
 #include "control/loader/load_directory.h"
 
 #include "control/loader/directory.h"
-#include "control/loader/manifest_file.h"
+#include "control/loader/parse_files.h"
 
 namespace podwall {
 
@@ -17,17 +17,13 @@ LoadResult load_directory(const std::string& dir, ObjectStore& store) {
   for (Diagnostic& d : listing.diagnostics) {
     (d.is_error() ? result.errors : result.notes).push_back(std::move(d));
   }
-  for (const std::string& rel : listing.files) {
-    std::string path = join_path(dir, rel);
-    FileBytes bytes = read_manifest_bytes(path, path);
-    if (bytes.error) {
-      store.replace_file(unreadable_file(path, *bytes.error));
-      continue;
-    }
-    FileLoad load = parse_manifest_file(path, bytes.bytes);
-    if (load.ok()) ++result.files_loaded;
+  std::vector<std::string> paths;
+  paths.reserve(listing.files.size());
+  for (const std::string& rel : listing.files) paths.push_back(join_path(dir, rel));
+  read_and_parse_files(paths, [&](FileLoad& load) {
+    if (load.ok()) ++result.files_loaded;  // an unreadable file carries its error
     store.replace_file(load);
-  }
+  });
   BuildResult built = store.build_cluster();
   result.cluster = std::move(built.cluster);
   auto file_errors = store.current_errors();
