@@ -2,7 +2,8 @@
 
 #include <bit>
 #include <cstddef>
-#include <cstring>
+
+#include "dataplane/conntrack/words.h"
 
 namespace podwall {
 
@@ -17,16 +18,6 @@ IpAddress address_of(const std::array<uint8_t, 16>& bytes, uint8_t family) {
   a.family = family == 6 ? IpFamily::v6 : IpFamily::v4;
   a.bytes = bytes;
   return a;
-}
-
-uint64_t load_word(const uint8_t* p) {
-  uint64_t w;
-  std::memcpy(&w, p, sizeof w);
-  return w;
-}
-
-void store_word(FlowKey* key, int i, uint64_t w) {
-  std::memcpy(reinterpret_cast<uint8_t*>(key) + 8 * i, &w, sizeof w);
 }
 
 }  // namespace
@@ -51,8 +42,8 @@ FlowKey make_flow_key(const FlowTuple& t, bool& src_is_lo) noexcept {
   }
   // Any total order will do, as long as both directions agree: compare the addresses as two
   // native 64-bit words rather than byte by byte.
-  const uint64_t s0 = load_word(t.src.bytes.data()), s1 = load_word(t.src.bytes.data() + 8);
-  const uint64_t d0 = load_word(t.dst.bytes.data()), d1 = load_word(t.dst.bytes.data() + 8);
+  const uint64_t s0 = load_word(t.src.bytes.data(), 0), s1 = load_word(t.src.bytes.data(), 1);
+  const uint64_t d0 = load_word(t.dst.bytes.data(), 0), d1 = load_word(t.dst.bytes.data(), 1);
   if (s0 != d0) {
     src_is_lo = s0 < d0;
   } else if (s1 != d1) {

@@ -4,9 +4,9 @@
 
 #include <array>
 #include <cstdint>
-#include <cstring>
 #include <type_traits>
 
+#include "dataplane/conntrack/words.h"
 #include "dataplane/packet/parsed_packet.h"
 #include "dataplane/policy/classify.h"
 
@@ -26,18 +26,11 @@ struct FlowKey {
   uint8_t query_initiator = 0;
   uint8_t reserved = 0;
 
-  // The key as five native words, each read with its own load. (Copying the key into a word
-  // array instead makes the compiler bounce it through the stack on every probe.)
-  uint64_t word(int i) const noexcept {
-    uint64_t w;
-    std::memcpy(&w, reinterpret_cast<const uint8_t*>(this) + 8 * i, sizeof w);
-    return w;
-  }
-
   // Five word compares, no library call: this runs on every lookup probe that matches.
   friend bool operator==(const FlowKey& a, const FlowKey& b) noexcept {
-    return ((a.word(0) ^ b.word(0)) | (a.word(1) ^ b.word(1)) | (a.word(2) ^ b.word(2)) |
-            (a.word(3) ^ b.word(3)) | (a.word(4) ^ b.word(4))) == 0;
+    return ((load_word(&a, 0) ^ load_word(&b, 0)) | (load_word(&a, 1) ^ load_word(&b, 1)) |
+            (load_word(&a, 2) ^ load_word(&b, 2)) | (load_word(&a, 3) ^ load_word(&b, 3)) |
+            (load_word(&a, 4) ^ load_word(&b, 4))) == 0;
   }
 };
 static_assert(sizeof(FlowKey) == 40);

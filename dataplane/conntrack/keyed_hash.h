@@ -7,7 +7,8 @@
 // multiply folded back to 64 bits: a few cycles for a 40-byte key, no tables.
 
 #include <cstdint>
-#include <cstring>
+
+#include "dataplane/conntrack/words.h"
 
 namespace podwall {
 
@@ -20,19 +21,12 @@ class KeyedHash {
 
   // Hashes a key of exactly five 64-bit words (40 bytes).
   uint64_t hash40(const void* key) const noexcept {
-    const auto* bytes = static_cast<const uint8_t*>(key);
-    uint64_t h = fold(word(bytes, 0) ^ secret_[0], word(bytes, 1) ^ secret_[1]);
-    h ^= fold(word(bytes, 2) ^ secret_[2], word(bytes, 3) ^ secret_[3]);
-    return fold(h ^ word(bytes, 4) ^ secret_[4], secret_[5]);
+    uint64_t h = fold(load_word(key, 0) ^ secret_[0], load_word(key, 1) ^ secret_[1]);
+    h ^= fold(load_word(key, 2) ^ secret_[2], load_word(key, 3) ^ secret_[3]);
+    return fold(h ^ load_word(key, 4) ^ secret_[4], secret_[5]);
   }
 
  private:
-  // One load per word: a copy into a word array would go through the stack.
-  static uint64_t word(const uint8_t* bytes, int i) noexcept {
-    uint64_t w;
-    std::memcpy(&w, bytes + 8 * i, sizeof w);
-    return w;
-  }
   static uint64_t fold(uint64_t a, uint64_t b) noexcept {
     unsigned __int128 product = static_cast<unsigned __int128>(a) * b;
     return uint64_t(product) ^ uint64_t(product >> 64);
