@@ -15,40 +15,41 @@ size_t table_size_for(size_t entries) {
   return std::bit_ceil(std::max<size_t>(entries * 2, 8));
 }
 
-void pack_endpoints(const ClusterIndex& index, const CidrClasses& cidrs, const RuleBuilder& rules,
-                    PolicyTables& t) {
+// Needs t.identities.
+void pack_endpoints(const ClusterIndex& index, const CidrClasses& cidrs, PolicyTables& t) {
   const auto& records = index.endpoints();
   size_t v4 = 0, v6 = 0;
   for (const auto& e : records) (e.address.is_v4() ? v4 : v6)++;
-  EndpointInfo empty{kNoId, kNoId, {kNoId, kNoId}, kNoId, kNoId, kNoId, kNoId};
-  t.v4_endpoints.assign(v4 ? table_size_for(v4) : 0, V4Slot{0, empty});
-  t.v6_endpoints.assign(v6 ? table_size_for(v6) : 0, V6Slot{{}, empty});
+  t.v4_endpoints.assign(v4 ? table_size_for(v4) : 0, V4Slot{0, kNoId, kNoId, kNoId});
+  t.v6_endpoints.assign(v6 ? table_size_for(v6) : 0, V6Slot{{}, kNoId, kNoId, kNoId, 0});
 
   for (uint32_t id = 0; id < records.size(); ++id) {
     const EndpointRecord& e = records[id];
-    uint32_t ns = index.identities()[e.identity].namespace_id;
-    const auto& groups = rules.identity_groups[e.identity];
-    EndpointInfo info{id,
-                      e.identity,
-                      {groups[0], groups[1]},
-                      ns,
-                      index.ns_class(ns),
-                      index.pod_class(e.identity),
-                      cidrs.class_of(e.address)};
-    t.endpoints.push_back(info);
+    const IdentityInfo& identity = t.identities[e.identity];
+    uint32_t cidr_class = cidrs.class_of(e.address);
+    t.endpoints.push_back({id,
+                           e.identity,
+                           {identity.group[0], identity.group[1]},
+                           identity.namespace_id,
+                           identity.ns_class,
+                           identity.pod_class,
+                           cidr_class});
     t.endpoint_pod.push_back(e.pod);
     if (e.address.is_v4()) {
       uint32_t a = e.address.v4_host_order();
       size_t mask = t.v4_endpoints.size() - 1;
       size_t i = mix64(a) & mask;
-      while (t.v4_endpoints[i].info.endpoint != kNoId) i = (i + 1) & mask;
-      t.v4_endpoints[i] = {a, info};
+      while (t.v4_endpoints[i].endpoint != kNoId) i = (i + 1) & mask;
+      t.v4_endpoints[i] = {a, id, e.identity, cidr_class};
     } else {
       size_t mask = t.v6_endpoints.size() - 1;
       size_t i = hash_v6(e.address.bytes.data()) & mask;
-      while (t.v6_endpoints[i].info.endpoint != kNoId) i = (i + 1) & mask;
-      std::memcpy(t.v6_endpoints[i].address, e.address.bytes.data(), 16);
-      t.v6_endpoints[i].info = info;
+      while (t.v6_endpoints[i].endpoint != kNoId) i = (i + 1) & mask;
+      V6Slot& slot = t.v6_endpoints[i];
+      std::memcpy(slot.address, e.address.bytes.data(), 16);
+      slot.endpoint = id;
+      slot.identity = e.identity;
+      slot.cidr_class = cidr_class;
     }
   }
 }
@@ -119,7 +120,7 @@ void pack_allow_map(RuleBuilder& rules, PolicyTables& t) {
       t.provenance.push_back({rows[r].rule_ref, rows[r].port_set});
     }
     uint64_t group = (slot.key >> 40) - 1;
-    t.group_kinds[group] |= uint16_t(1u << ((slot.key >> kValueBits) & 0xf));
+    t.group_probes[group].kinds |= uint16_t(1u << ((slot.key >> kValueBits) & 0xf));
     size_t i = mix64(slot.key) & mask;
     while (t.allow_map[i].key != 0) i = (i + 1) & mask;
     t.allow_map[i] = slot;
@@ -127,6 +128,31 @@ void pack_allow_map(RuleBuilder& rules, PolicyTables& t) {
     begin = end;
   }
   t.stats.allow_entries = keys;
+}
+
+// Bits of filter per allow-map key: with two bits set per key in one word, about 1.5% of the
+// keys a group does not have pass its filter.
+constexpr size_t kFilterBitsPerKey = 16;
+
+void pack_filters(PolicyTables& t) {
+  std::vector<uint32_t> keys_of_group(t.group_probes.size(), 0);
+  for (const AllowSlot& slot : t.allow_map) {
+    if (slot.key != 0) ++keys_of_group[(slot.key >> 40) - 1];
+  }
+  size_t words = 0;
+  for (size_t g = 0; g < t.group_probes.size(); ++g) {
+    size_t count = std::bit_ceil(std::max<size_t>(keys_of_group[g] * kFilterBitsPerKey / 64, 1));
+    t.group_probes[g].filter_first = uint32_t(words);
+    t.group_probes[g].filter_mask = uint32_t(count - 1);
+    words += count;
+  }
+  t.allow_filter.assign(words, 0);
+  for (const AllowSlot& slot : t.allow_map) {
+    if (slot.key == 0) continue;
+    const GroupProbe& g = t.group_probes[(slot.key >> 40) - 1];
+    uint64_t hash = mix64(slot.key);
+    t.allow_filter[g.filter_first + filter_word(hash, g.filter_mask)] |= filter_bits(hash);
+  }
 }
 
 void pack_port_sets(const RuleBuilder& rules, PolicyTables& t) {
@@ -144,24 +170,26 @@ std::unique_ptr<PolicyTables> pack_tables(const ClusterIndex& index, const CidrC
   auto t = std::make_unique<PolicyTables>();
   const Cluster& cluster = index.cluster();
 
-  pack_endpoints(index, cidrs, rules, *t);
+  for (uint32_t id = 0; id < index.identities().size(); ++id) {
+    const auto& g = rules.identity_groups[id];
+    uint32_t ns = index.identities()[id].namespace_id;
+    t->identities.push_back({{g[0], g[1]}, ns, index.ns_class(ns), index.pod_class(id)});
+  }
+  pack_endpoints(index, cidrs, *t);
   t->v4_interval_starts = cidrs.v4_starts;
   t->v4_interval_class = cidrs.v4_classes;
   t->v6_interval_starts = cidrs.v6_starts;
   t->v6_interval_class = cidrs.v6_classes;
 
-  for (uint32_t id = 0; id < index.identities().size(); ++id) {
-    const auto& g = rules.identity_groups[id];
-    t->identities.push_back({{g[0], g[1]}, index.identities()[id].namespace_id});
-  }
   for (const auto& group : rules.groups) {
     t->groups.push_back({uint32_t(t->group_policies.size()), uint32_t(group.policies.size())});
     t->group_policies.insert(t->group_policies.end(), group.policies.begin(), group.policies.end());
   }
   t->rule_refs = rules.rule_refs;
 
-  t->group_kinds.assign(rules.groups.size(), 0);
+  t->group_probes.assign(rules.groups.size(), GroupProbe{0, 0, 0});
   pack_allow_map(rules, *t);  // may intern merged port sets, so port sets are packed after
+  pack_filters(*t);
   pack_port_sets(rules, *t);
 
   for (const auto& pod : cluster.pods) t->pod_names.push_back(pod.namespace_name + "/" + pod.name);

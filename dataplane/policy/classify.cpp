@@ -1,6 +1,7 @@
 #include "dataplane/policy/classify.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 
 #include "dataplane/policy/hashing.h"
@@ -10,24 +11,31 @@ namespace podwall {
 
 namespace {
 
-const EndpointInfo* find_v4_endpoint(const PolicyTables& t, uint32_t address) {
+const V4Slot* find_v4_endpoint(const PolicyTables& t, uint32_t address) {
   if (t.v4_endpoints.empty()) return nullptr;
   size_t mask = t.v4_endpoints.size() - 1;
   for (size_t i = mix64(address) & mask;; i = (i + 1) & mask) {
     const V4Slot& slot = t.v4_endpoints[i];
-    if (slot.info.endpoint == kNoId) return nullptr;
-    if (slot.address == address) return &slot.info;
+    if (slot.endpoint == kNoId) return nullptr;
+    if (slot.address == address) return &slot;
   }
 }
 
-const EndpointInfo* find_v6_endpoint(const PolicyTables& t, const uint8_t* address) {
+const V6Slot* find_v6_endpoint(const PolicyTables& t, const uint8_t* address) {
   if (t.v6_endpoints.empty()) return nullptr;
   size_t mask = t.v6_endpoints.size() - 1;
   for (size_t i = hash_v6(address) & mask;; i = (i + 1) & mask) {
     const V6Slot& slot = t.v6_endpoints[i];
-    if (slot.info.endpoint == kNoId) return nullptr;
-    if (std::memcmp(slot.address, address, 16) == 0) return &slot.info;
+    if (slot.endpoint == kNoId) return nullptr;
+    if (std::memcmp(slot.address, address, 16) == 0) return &slot;
   }
+}
+
+AddressInfo pod_address(const PolicyTables& t, uint32_t endpoint, uint32_t identity,
+                        uint32_t cidr_class) {
+  const IdentityInfo& id = t.identities[identity];
+  return {endpoint,     identity,  {id.group[0], id.group[1]}, id.namespace_id, id.ns_class,
+          id.pod_class, cidr_class};
 }
 
 uint32_t v4_cidr_class(const PolicyTables& t, uint32_t address) {
@@ -58,15 +66,19 @@ uint32_t v6_cidr_class(const PolicyTables& t, const uint8_t* address) {
   return t.v6_interval_class[first - 1];
 }
 
-}  // namespace
-
-const AllowSlot* find_allow_slot(const PolicyTables& t, uint64_t key) noexcept {
+const AllowSlot* find_hashed_slot(const PolicyTables& t, uint64_t key, uint64_t hash) {
   size_t mask = t.allow_map.size() - 1;
-  for (size_t i = mix64(key) & mask;; i = (i + 1) & mask) {
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
     const AllowSlot& slot = t.allow_map[i];
     if (slot.key == key) return &slot;
     if (slot.key == 0) return nullptr;
   }
+}
+
+}  // namespace
+
+const AllowSlot* find_allow_slot(const PolicyTables& t, uint64_t key) noexcept {
+  return find_hashed_slot(t, key, mix64(key));
 }
 
 bool port_set_admits(const PolicyTables& t, const PortSet& set, uint8_t proto,
@@ -81,9 +93,13 @@ bool port_set_admits(const PolicyTables& t, const PortSet& set, uint8_t proto,
 }
 
 AddressInfo describe_address(const PolicyTables& t, const IpAddress& address) noexcept {
-  const EndpointInfo* pod = address.is_v4() ? find_v4_endpoint(t, address.v4_host_order())
-                                            : find_v6_endpoint(t, address.bytes.data());
-  if (pod) return *pod;
+  if (address.is_v4()) {
+    if (const V4Slot* pod = find_v4_endpoint(t, address.v4_host_order())) {
+      return pod_address(t, pod->endpoint, pod->identity, pod->cidr_class);
+    }
+  } else if (const V6Slot* pod = find_v6_endpoint(t, address.bytes.data())) {
+    return pod_address(t, pod->endpoint, pod->identity, pod->cidr_class);
+  }
   AddressInfo info{kNoId, kNoId, {kNoId, kNoId}, kNoId, kNoId, kNoId, kNoId};
   info.cidr_class = address.is_v4() ? v4_cidr_class(t, address.v4_host_order())
                                     : v6_cidr_class(t, address.bytes.data());
@@ -92,23 +108,31 @@ AddressInfo describe_address(const PolicyTables& t, const IpAddress& address) no
 
 int peer_keys(const PolicyTables& t, uint32_t group, const AddressInfo& peer,
               uint64_t keys[kPeerKinds]) noexcept {
-  unsigned kinds = t.group_kinds[group];
-  int n = 0;
-  auto add = [&](PeerKind kind, uint64_t value) {
-    if (kinds & (1u << unsigned(kind))) keys[n++] = PolicyTables::allow_key(group, kind, value);
+  constexpr unsigned kAddressKinds =
+      1u << unsigned(PeerKind::any_peer) | 1u << unsigned(PeerKind::cidr);
+  unsigned kinds = t.group_probes[group].kinds;
+  if (peer.endpoint == kNoId) kinds &= kAddressKinds;
+  if (peer.cidr_class == kNoId) kinds &= ~(1u << unsigned(PeerKind::cidr));
+  static_assert(kPeerKinds == 10 && unsigned(PeerKind::cidr) == 9, "one value per kind below");
+  // Every value up front and a walk over the kinds the group uses: a group uses one or two of
+  // the ten, and this costs a few instructions per key instead of a test per kind.
+  const uint64_t value[kPeerKinds] = {
+      0,                                              // any_peer
+      0,                                              // any_pod
+      peer.namespace_id,                              // namespace_
+      peer.ns_class,                                  // ns_class
+      peer.pod_class,                                 // pod_class
+      pair_value(peer.namespace_id, peer.pod_class),  // namespace_pod
+      pair_value(peer.ns_class, peer.pod_class),      // ns_class_pod
+      peer.identity,                                  // identity
+      peer.endpoint,                                  // endpoint
+      peer.cidr_class,                                // cidr
   };
-  add(PeerKind::any_peer, 0);
-  if (peer.endpoint != kNoId) {
-    add(PeerKind::any_pod, 0);
-    add(PeerKind::namespace_, peer.namespace_id);
-    add(PeerKind::ns_class, peer.ns_class);
-    add(PeerKind::pod_class, peer.pod_class);
-    add(PeerKind::namespace_pod, pair_value(peer.namespace_id, peer.pod_class));
-    add(PeerKind::ns_class_pod, pair_value(peer.ns_class, peer.pod_class));
-    add(PeerKind::identity, peer.identity);
-    add(PeerKind::endpoint, peer.endpoint);
+  int n = 0;
+  for (; kinds != 0; kinds &= kinds - 1) {
+    unsigned kind = unsigned(std::countr_zero(kinds));
+    keys[n++] = PolicyTables::allow_key(group, PeerKind(kind), value[kind]);
   }
-  if (peer.cidr_class != kNoId) add(PeerKind::cidr, peer.cidr_class);
   return n;
 }
 
@@ -121,18 +145,6 @@ bool slot_admits(const PolicyTables& t, const AllowSlot& slot, uint8_t proto,
       return slot.ip_proto == proto && slot.range.first <= port && port <= slot.range.last;
     case SlotPorts::port_set:
       return port_set_admits(t, t.port_sets[slot.port_set], proto, port);
-  }
-  return false;
-}
-
-bool group_admits(const PolicyTables& t, uint32_t group, const AddressInfo& peer, uint8_t proto,
-                  uint16_t port) noexcept {
-  if (!protocol_has_ports(proto)) port = 0;
-  uint64_t keys[kPeerKinds];
-  int n = peer_keys(t, group, peer, keys);
-  for (int i = 0; i < n; ++i) {
-    const AllowSlot* slot = find_allow_slot(t, keys[i]);
-    if (slot && slot_admits(t, *slot, proto, port)) return true;
   }
   return false;
 }
@@ -151,62 +163,103 @@ void prefetch_address(const PolicyTables& t, const IpAddress& a) {
   }
 }
 
-bool any_slot_admits(const PolicyTables& t, const uint64_t* keys, int n, uint8_t proto,
-                     uint16_t port) {
-  for (int i = 0; i < n; ++i) {
-    const AllowSlot* slot = find_allow_slot(t, keys[i]);
+// The allow-map keys under which one isolating group could admit a peer. The group admits the
+// peer if one of them is in the map with a port set that takes the flow's port. Checking them
+// takes two rounds of memory accesses: the group's filter words, then the slots of the keys
+// the filter lets through.
+struct GroupQuery {
+  uint32_t group;
+  int count;
+  uint64_t key[kPeerKinds];
+  uint64_t hash[kPeerKinds];
+};
+
+// Forms the keys and requests their filter words.
+void request_filter(const PolicyTables& t, uint32_t group, const AddressInfo& peer, GroupQuery& q) {
+  q.group = group;
+  q.count = peer_keys(t, group, peer, q.key);
+  const GroupProbe& g = t.group_probes[group];
+  for (int i = 0; i < q.count; ++i) {
+    q.hash[i] = mix64(q.key[i]);
+    __builtin_prefetch(&t.allow_filter[g.filter_first + filter_word(q.hash[i], g.filter_mask)]);
+  }
+}
+
+// Drops the keys the filter rules out and requests the slots of the rest. Returns false when
+// none is left: the group cannot admit the peer.
+bool screen_keys(const PolicyTables& t, GroupQuery& q) {
+  const GroupProbe& g = t.group_probes[q.group];
+  const uint64_t* filter = t.allow_filter.data() + g.filter_first;
+  const size_t mask = t.allow_map.size() - 1;
+  int kept = 0;
+  for (int i = 0; i < q.count; ++i) {
+    uint64_t bits = filter_bits(q.hash[i]);
+    if ((filter[filter_word(q.hash[i], g.filter_mask)] & bits) != bits) continue;
+    __builtin_prefetch(&t.allow_map[q.hash[i] & mask]);
+    q.key[kept] = q.key[i];
+    q.hash[kept] = q.hash[i];
+    ++kept;
+  }
+  q.count = kept;
+  return kept > 0;
+}
+
+bool any_slot_admits(const PolicyTables& t, const GroupQuery& q, uint8_t proto, uint16_t port) {
+  for (int i = 0; i < q.count; ++i) {
+    const AllowSlot* slot = find_hashed_slot(t, q.key[i], q.hash[i]);
     if (slot && slot_admits(t, *slot, proto, port)) return true;
   }
   return false;
 }
 
-// A verdict between its two rounds of memory accesses: the address lookups are done, the
-// allow-map probes they call for are issued but not yet read.
+// A verdict between its rounds of memory accesses. Round one loads the two address slots;
+// round two (begin_verdict) reads them and requests the filter words of each isolated end;
+// round three (screen_verdict) reads those and requests the allow-map slots they do not rule
+// out; round four (finish_verdict) reads the slots.
 struct PendingVerdict {
-  uint32_t egress;   // the source's egress group, or kNoId
-  uint32_t ingress;  // the destination's ingress group, or kNoId
+  bool egress_isolated;   // the source is isolated for egress: `egress` must admit dst
+  bool ingress_isolated;  // the destination is isolated for ingress: `ingress` must admit src
   uint8_t proto;
   uint16_t port;
-  int egress_n;
-  int ingress_n;
-  uint64_t egress_keys[kPeerKinds];
-  uint64_t ingress_keys[kPeerKinds];
+  GroupQuery egress;
+  GroupQuery ingress;
 };
 
-// Round one, with both address slots on their way: describes the two ends. Returns true with
-// `decided` set when neither end is isolated; otherwise fills `p` and starts loading its probes.
+// Returns true with `decided` set when neither end is isolated.
 bool begin_verdict(const PolicyTables& t, const FlowQuery& flow, PendingVerdict& p,
                    Verdict& decided) noexcept {
   AddressInfo src = describe_address(t, flow.src);
   AddressInfo dst = describe_address(t, flow.dst);
-  p.egress = src.group[int(Direction::egress)];
-  p.ingress = dst.group[int(Direction::ingress)];
-  if (p.egress == kNoId && p.ingress == kNoId) {
+  uint32_t egress = src.group[int(Direction::egress)];
+  uint32_t ingress = dst.group[int(Direction::ingress)];
+  p.egress_isolated = egress != kNoId;
+  p.ingress_isolated = ingress != kNoId;
+  if (!p.egress_isolated && !p.ingress_isolated) {
     decided = Verdict::allow;
     return true;
   }
-  p.egress_n = p.egress == kNoId ? 0 : peer_keys(t, p.egress, dst, p.egress_keys);
-  p.ingress_n = p.ingress == kNoId ? 0 : peer_keys(t, p.ingress, src, p.ingress_keys);
-  size_t mask = t.allow_map.size() - 1;
-  for (int i = 0; i < p.egress_n; ++i) {
-    __builtin_prefetch(&t.allow_map[mix64(p.egress_keys[i]) & mask]);
-  }
-  for (int i = 0; i < p.ingress_n; ++i) {
-    __builtin_prefetch(&t.allow_map[mix64(p.ingress_keys[i]) & mask]);
-  }
+  if (p.egress_isolated) request_filter(t, egress, dst, p.egress);
+  if (p.ingress_isolated) request_filter(t, ingress, src, p.ingress);
   p.proto = flow.ip_proto;
   p.port = protocol_has_ports(flow.ip_proto) ? flow.dst_port : 0;
   return false;
 }
 
-// Round two: reads the probes. An isolated end must admit the other.
+// Returns true with `decided` set when an isolated end has no key left: a denial that never
+// touched the allow map.
+bool screen_verdict(const PolicyTables& t, PendingVerdict& p, Verdict& decided) noexcept {
+  if ((p.egress_isolated && !screen_keys(t, p.egress)) ||
+      (p.ingress_isolated && !screen_keys(t, p.ingress))) {
+    decided = Verdict::deny;
+    return true;
+  }
+  return false;
+}
+
+// An isolated end must admit the other.
 Verdict finish_verdict(const PolicyTables& t, const PendingVerdict& p) noexcept {
-  if (p.egress != kNoId && !any_slot_admits(t, p.egress_keys, p.egress_n, p.proto, p.port)) {
-    return Verdict::deny;
-  }
-  if (p.ingress != kNoId && !any_slot_admits(t, p.ingress_keys, p.ingress_n, p.proto, p.port)) {
-    return Verdict::deny;
-  }
+  if (p.egress_isolated && !any_slot_admits(t, p.egress, p.proto, p.port)) return Verdict::deny;
+  if (p.ingress_isolated && !any_slot_admits(t, p.ingress, p.proto, p.port)) return Verdict::deny;
   return Verdict::allow;
 }
 
@@ -216,6 +269,14 @@ Verdict finish_verdict(const PolicyTables& t, const PendingVerdict& p) noexcept 
 constexpr uint32_t kClassifyChunk = 16;
 
 }  // namespace
+
+bool group_admits(const PolicyTables& t, uint32_t group, const AddressInfo& peer, uint8_t proto,
+                  uint16_t port) noexcept {
+  if (!protocol_has_ports(proto)) port = 0;
+  GroupQuery q;
+  request_filter(t, group, peer, q);
+  return screen_keys(t, q) && any_slot_admits(t, q, proto, port);
+}
 
 void prefetch_verdict(const PolicyTables& t, const IpAddress& src, const IpAddress& dst) noexcept {
   prefetch_address(t, src);
@@ -229,6 +290,7 @@ Verdict classify(const PolicyTables& t, const FlowQuery& flow) noexcept {
   PendingVerdict pending;
   Verdict verdict;
   if (begin_verdict(t, flow, pending, verdict)) return verdict;
+  if (screen_verdict(t, pending, verdict)) return verdict;
   return finish_verdict(t, pending);
 }
 
@@ -254,6 +316,9 @@ void classify_burst(const PolicyTables& t, const FlowQuery flows[], uint32_t cou
       }
     }
     for (uint32_t i = 0; i < n; ++i) {
+      if (!decided[i]) decided[i] = screen_verdict(t, pending[i], out[i]);
+    }
+    for (uint32_t i = 0; i < n; ++i) {
       if (!decided[i]) out[i] = finish_verdict(t, pending[i]);
     }
   }
@@ -263,9 +328,10 @@ size_t PolicyTables::bytes() const {
   auto vec = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
   size_t total = sizeof(*this) + vec(v4_endpoints) + vec(v6_endpoints) + vec(v4_interval_starts) +
                  vec(v4_interval_class) + vec(v6_interval_starts) + vec(v6_interval_class) +
-                 vec(endpoints) + vec(endpoint_pod) + vec(identities) + vec(group_kinds) +
-                 vec(allow_map) + vec(port_sets) + vec(port_ranges) + vec(groups) +
-                 vec(group_policies) + vec(rule_refs) + vec(slot_provenance) + vec(provenance);
+                 vec(endpoints) + vec(endpoint_pod) + vec(identities) + vec(group_probes) +
+                 vec(allow_filter) + vec(allow_map) + vec(port_sets) + vec(port_ranges) +
+                 vec(groups) + vec(group_policies) + vec(rule_refs) + vec(slot_provenance) +
+                 vec(provenance);
   for (const auto* names : {&pod_names, &policy_names, &namespace_names}) {
     total += vec(*names);
     for (const auto& s : *names) total += s.capacity() > 15 ? s.capacity() : 0;

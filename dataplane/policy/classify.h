@@ -28,8 +28,9 @@ inline bool protocol_has_ports(uint8_t ip_proto) {
   return ip_proto == 6 || ip_proto == 17 || ip_proto == 132;
 }
 
-// Cost: two address lookups plus at most five hash probes per direction, whatever the number
-// of policies. Never allocates, never throws, never blocks.
+// Cost: two address lookups, then per isolated end a filter word and at most one allow-map
+// probe per peer kind its policies use (usually one, none for most peers it does not admit),
+// whatever the number of policies. Never allocates, never throws, never blocks.
 Verdict classify(const PolicyTables& tables, const FlowQuery& flow) noexcept;
 
 // A hint for callers that know a verdict on (src, dst) is coming: starts loading the two
@@ -38,10 +39,10 @@ void prefetch_verdict(const PolicyTables& tables, const IpAddress& src,
                       const IpAddress& dst) noexcept;
 
 // classify() of flows[0, count) into verdicts[0, count): the same verdicts, for less time per
-// flow. Each verdict takes two rounds of memory accesses (the two address slots, then the
-// allow-map probes they call for); here every flow of a batch issues its first round before
-// any is read, then its second, so the misses of the batch overlap -- what a batch buys
-// rte_acl_classify() too. Same guarantees as classify().
+// flow. Each verdict takes up to three rounds of memory accesses (the two address slots, the
+// filter words of the isolated ends, the allow-map slots the filters let through); here every
+// flow of a batch issues a round before any flow reads it, so the misses of the batch overlap
+// -- what a batch buys rte_acl_classify() too. Same guarantees as classify().
 void classify_burst(const PolicyTables& tables, const FlowQuery flows[], uint32_t count,
                     Verdict verdicts[]) noexcept;
 

@@ -2,6 +2,7 @@
 // Hash functions for the tables' open-addressing maps. The compiler and the lookups must agree,
 // so both include this one header.
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 
@@ -21,6 +22,16 @@ inline uint64_t hash_v6(const uint8_t address[16]) {
   std::memcpy(&hi, address, 8);
   std::memcpy(&lo, address + 8, 8);
   return mix64(hi ^ mix64(lo));
+}
+
+// The allow-map filters (tables.h, GroupProbe) reuse a key's allow-map hash: the slot index
+// takes its low bits, the filter word its middle bits and the two filter bits its top bits, so
+// the three are independent for any table and filter of fewer than 2^20 words.
+inline size_t filter_word(uint64_t hash, uint32_t mask) {
+  return size_t(hash >> 32) & mask;
+}
+inline uint64_t filter_bits(uint64_t hash) {
+  return uint64_t(1) << (hash >> 58) | uint64_t(1) << ((hash >> 52) & 63);
 }
 
 }  // namespace podwall

@@ -4,17 +4,23 @@
 // object can be handed to the workers with a single atomic pointer store.
 //
 // Lookup chain for a new connection src -> dst (proto, port):
-//   1. describe each address: an exact-match table maps a pod address to everything the policy
-//      needs about it in one slot (isolation groups, namespace, namespace class, pod class,
-//      identity, CIDR class); any other address only gets its CIDR class, from a sorted interval
-//      array.
+//   1. describe each address: an exact-match table maps a pod address to a 16-byte slot (its
+//      endpoint, identity and CIDR class), and the identity to the rest (isolation groups,
+//      namespace, namespace class, pod class); any other address only gets its CIDR class, from
+//      a sorted interval array. Slots that small keep the address table a few MiB for 100,000
+//      pods, mostly in the last-level cache, and the identity array -- thousands of entries, not
+//      one per pod -- stays in L2.
 //   2. egress: if src is a pod isolated for egress, its egress group must admit dst; ingress: if
 //      dst is a pod isolated for ingress, its ingress group must admit src.
 //   3. "group admits peer on (proto, port)": for each way a rule of the group names peers (the
-//      group's kind mask says which occur), probe the allow map with (group, kind, the peer's
-//      value for that kind) and test the port set of a hit.
-// A verdict costs two address lookups and a few probes -- at most one per peer kind the group
-// uses -- whatever the number of policies.
+//      group's kind mask says which occur), form the key (group, kind, the peer's value for that
+//      kind); the group's membership filter rules out most keys that are not in the allow map,
+//      and the rest are probed there, testing the port set of a hit.
+// A verdict costs two address lookups, a filter word per candidate key, and a probe per key the
+// filter lets through -- at most one per peer kind the group uses -- whatever the number of
+// policies. The filters are small (about two bytes per allow entry) and stay in cache, so a
+// peer that a group does not admit (every probe of a denied flow) rarely costs a miss in the
+// allow map, which is far larger than the cache.
 //
 // Peers are named by classes rather than by pods so that broad selectors stay small: a
 // namespace class groups namespaces that every namespaceSelector treats alike; a pod class
@@ -69,8 +75,8 @@ struct PortSet {
   bool all_protocols;
 };
 
-// Everything classify() needs about one pod address, stored in its hash slot so that one
-// cache miss answers it.
+// Everything classify() needs about one address, assembled by describe_address() from the
+// address slot and the identity.
 struct EndpointInfo {
   uint32_t endpoint;  // kNoId for an address that is not a pod's
   uint32_t identity;
@@ -81,9 +87,21 @@ struct EndpointInfo {
   uint32_t cidr_class;
 };
 
+// Per isolating group: the peer kinds its allow-map keys use, and where its membership filter
+// lies. The filter is a blocked Bloom filter: a key sets two bits of one 64-bit word, both
+// chosen by the key's allow-map hash (hashing.h), so testing a key reads one word.
+struct GroupProbe {
+  uint32_t filter_first;  // into allow_filter
+  uint32_t filter_mask;   // word count - 1; the count is a power of two
+  uint16_t kinds;         // bit k set if some key of the group uses PeerKind k
+};
+
+// What the pods of one identity share. Read per verdict, after the address slot.
 struct IdentityInfo {
   uint32_t group[2];  // per Direction; kNoId = not isolated in that direction
   uint32_t namespace_id;
+  uint32_t ns_class;
+  uint32_t pod_class;
 };
 
 // The policies that select an identity for one direction: kept for explanations.
@@ -133,15 +151,23 @@ struct SlotProvenance {
   uint32_t count;
 };
 
+// One pod address. Four share a cache line and none straddles two.
 struct V4Slot {
   uint32_t address;   // host order
-  EndpointInfo info;  // info.endpoint == kNoId: empty slot
+  uint32_t endpoint;  // kNoId: empty slot
+  uint32_t identity;
+  uint32_t cidr_class;
 };
+static_assert(sizeof(V4Slot) == 16);
 
 struct V6Slot {
   uint8_t address[16];
-  EndpointInfo info;
+  uint32_t endpoint;  // kNoId: empty slot
+  uint32_t identity;
+  uint32_t cidr_class;
+  uint32_t reserved;
 };
+static_assert(sizeof(V6Slot) == 32);
 
 // Sizes the compiler reports and `podwallctl check` prints.
 struct TableStats {
@@ -165,22 +191,23 @@ class PolicyTables {
   uint64_t generation = 0;
 
   // --- hot: read per new connection ---
-  // The two arrays a verdict hits at random: on huge pages (huge_page_allocator.h).
+  // The arrays a verdict hits at random: on huge pages (huge_page_allocator.h).
   HugePageVector<V4Slot> v4_endpoints;  // open addressing, power-of-two size
   HugePageVector<V6Slot> v6_endpoints;
+  std::vector<IdentityInfo> identities;
   std::vector<uint32_t> v4_interval_starts;  // sorted; [0] == 0
   std::vector<uint32_t> v4_interval_class;
   std::vector<uint64_t> v6_interval_starts;  // (high64, low64) pairs, sorted
   std::vector<uint32_t> v6_interval_class;
-  std::vector<uint16_t> group_kinds;    // per group: bit k set if some row uses PeerKind k
-  HugePageVector<AllowSlot> allow_map;  // open addressing, power-of-two size
+  std::vector<GroupProbe> group_probes;  // per group
+  std::vector<uint64_t> allow_filter;    // the groups' membership filters, back to back
+  HugePageVector<AllowSlot> allow_map;   // open addressing, power-of-two size
   std::vector<PortSet> port_sets;
   std::vector<PortRange> port_ranges;
 
   // --- cold: explanations and tooling ---
   std::vector<EndpointInfo> endpoints;
   std::vector<uint32_t> endpoint_pod;  // per endpoint: index into pod_names
-  std::vector<IdentityInfo> identities;
   std::vector<PolicyGroup> groups;
   std::vector<uint32_t> group_policies;
   std::vector<RuleRef> rule_refs;
