@@ -16,6 +16,9 @@
 namespace podwall {
 namespace {
 
+// Flows per classify_burst() call: a receive burst.
+constexpr size_t kBurstFlows = 32;
+
 struct Fixture {
   std::unique_ptr<PolicyTables> tables;
   std::vector<FlowQuery> flows;
@@ -51,20 +54,19 @@ void BM_classify(benchmark::State& state) {
 }
 BENCHMARK(BM_classify)->Arg(10)->Arg(1000)->Arg(10000)->Unit(benchmark::kNanosecond);
 
-// The same flows through classify_burst() in batches of 32 (a receive burst), the way new flows
+// The same flows through classify_burst() in batches of kBurstFlows, the way new flows
 // arrive at a worker and the way rte_acl_classify() is fed. Time is per flow.
 void BM_classify_burst(benchmark::State& state) {
-  constexpr size_t kBatch = 32;
   const Fixture& f = fixture(size_t(state.range(0)));
   size_t i = 0, allowed = 0;
-  Verdict verdicts[kBatch];
+  Verdict verdicts[kBurstFlows];
   for (auto _ : state) {
-    classify_burst(*f.tables, &f.flows[i], kBatch, verdicts);
+    classify_burst(*f.tables, &f.flows[i], kBurstFlows, verdicts);
     for (Verdict v : verdicts) allowed += v == Verdict::allow;
-    i = (i + kBatch) & (f.flows.size() - 1);
+    i = (i + kBurstFlows) & (f.flows.size() - 1);
   }
   benchmark::DoNotOptimize(allowed);
-  state.SetItemsProcessed(int64_t(state.iterations() * kBatch));
+  state.SetItemsProcessed(int64_t(state.iterations() * kBurstFlows));
   state.counters["allowed_share"] = f.allowed;
 }
 BENCHMARK(BM_classify_burst)->Arg(10)->Arg(1000)->Arg(10000)->Unit(benchmark::kNanosecond);
@@ -85,7 +87,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
       size_t slash = name.find('/');
       int64_t arg = std::stoll(name.substr(slash + 1));
       // Per flow: a burst iteration judges a whole batch.
-      double flows = name.starts_with("BM_classify_burst/") ? 32.0 : 1.0;
+      double flows = name.starts_with("BM_classify_burst/") ? double(kBurstFlows) : 1.0;
       PerFlow& t = by_benchmark[name.substr(0, slash)];
       t.wall_ns[arg] = run.GetAdjustedRealTime() / flows;
       t.cpu_ns[arg] = run.GetAdjustedCPUTime() / flows;
