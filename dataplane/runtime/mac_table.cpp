@@ -18,10 +18,12 @@ const MacTable::Bucket& MacTable::bucket(uint64_t mac) const noexcept {
 }
 
 void MacTable::learn(uint64_t mac, uint16_t port, uint64_t now) noexcept {
-  if (mac_is_group(mac)) return;
+  // An unlearnt station is flooded to; one learnt under a truncated port would be sent out of
+  // the wrong port.
+  if (mac_is_group(mac) || port > kMaxPort) return;
   Entry* b = const_cast<Bucket&>(bucket(mac)).way;
   const uint64_t key = mac | kValid;
-  const uint64_t station = key | (uint64_t(port) & kPortMask) << kPortShift;
+  const uint64_t station = key | uint64_t(port) << kPortShift;
   Entry* victim = &b[0];
   for (unsigned i = 0; i < kWays; ++i) {
     if (identity(b[i].station) == key) {

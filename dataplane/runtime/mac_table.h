@@ -29,13 +29,16 @@ inline bool mac_is_group(uint64_t key) {
 class MacTable {
  public:
   static constexpr unsigned kWays = 4;
+  // The largest port an entry can hold: the port shares a word with the MAC and the valid bit
+  // (15 bits), so that an entry stays 16 bytes. plan_port() refuses larger port ids at set-up.
+  static constexpr uint16_t kMaxPort = 0x7fff;
 
   // `entries` is rounded up to a power of two (at least kWays). An entry not refreshed for
   // `ageing_ticks` is forgotten.
   MacTable(uint32_t entries, uint64_t ageing_ticks);
 
   // Worker only. Records that `mac` was seen as a source on `port` at `now`. Group addresses
-  // are ignored.
+  // are ignored, and so is a port above kMaxPort (it would be stored as another port).
   void learn(uint64_t mac, uint16_t port, uint64_t now) noexcept;
 
   // Worker only. The port `mac` was last learnt on, or kNoPort if unknown or aged out.
@@ -62,7 +65,7 @@ class MacTable {
   static constexpr uint64_t kValid = 1ull << 63;
   static constexpr unsigned kPortShift = 48;
   static constexpr uint64_t kMacBits = (1ull << kPortShift) - 1;
-  static constexpr uint64_t kPortMask = 0x7fff;  // DPDK port ids stay far below this
+  static constexpr uint64_t kPortMask = kMaxPort;
 
   static uint64_t identity(uint64_t station) { return station & (kValid | kMacBits); }
   static uint16_t port_of(uint64_t station) {

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "dataplane/runtime/log.h"
+#include "dataplane/runtime/mac_table.h"
 
 namespace podwall {
 
@@ -20,6 +21,13 @@ std::string errno_text(int rc) {
 
 bool plan_port(uint16_t port_id, uint16_t queues, uint16_t rx_descriptors, uint16_t tx_descriptors,
                uint32_t wanted_mtu, PortPlan& plan, std::string& error) {
+  // DPDK's RTE_MAX_ETHPORTS keeps port ids far below the bridge's limit in any usual build;
+  // a build that raised it past the limit fails here rather than misforwarding.
+  if (port_id > MacTable::kMaxPort) {
+    error = "port " + std::to_string(port_id) + ": the bridge addresses ports 0.." +
+            std::to_string(MacTable::kMaxPort) + " only (DPDK built with a larger max_ethports?)";
+    return false;
+  }
   rte_eth_dev_info info{};
   int rc = rte_eth_dev_info_get(port_id, &info);
   if (rc != 0) {

@@ -26,7 +26,8 @@ struct PortPlan {
 };
 
 // Reads the port's capabilities and decides queues, descriptors and MTU. `queues` is how many
-// queue pairs we would like; the plan holds what the PMD allows.
+// queue pairs we would like; the plan holds what the PMD allows. Refuses a port id the bridge
+// cannot address (above MacTable::kMaxPort).
 bool plan_port(uint16_t port_id, uint16_t queues, uint16_t rx_descriptors, uint16_t tx_descriptors,
                uint32_t wanted_mtu, PortPlan& plan, std::string& error);
 

@@ -32,6 +32,17 @@ TEST(MacTable, KeepsTheWholeAddressAndPortApart) {
   EXPECT_EQ(t.lookup(mac_key(all_ones) & ~1ull, 11), kNoPort);
 }
 
+// An entry has room for a 15-bit port. A larger port must not be learnt as the port that shares
+// its low bits: frames for the station would leave by the wrong port.
+TEST(MacTable, NeverLearnsAPortItCannotStore) {
+  MacTable t(64, kAgeing);
+  t.learn(mac(1), MacTable::kMaxPort, 10);
+  EXPECT_EQ(t.lookup(mac(1), 11), MacTable::kMaxPort);
+  t.learn(mac(2), 0x8003, 10);  // 15 bits of it would read back as port 3
+  EXPECT_EQ(t.lookup(mac(2), 11), kNoPort);
+  EXPECT_EQ(t.count(11), 1u);
+}
+
 TEST(MacTable, PacksBytesInWireOrder) {
   const uint8_t bytes[6] = {0x01, 0x23, 0x45, 0x67, 0x89, 0xab};
   EXPECT_EQ(mac_key(bytes), 0x0123456789abull);
