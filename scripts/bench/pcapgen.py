@@ -12,20 +12,16 @@ is 60 bytes in the file.
 
 import ipaddress
 import struct
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "testbed" / "agent"))
+from inet_checksum import inet_checksum  # noqa: E402
 
 TCP_SYN = 0x02
 TCP_ACK = 0x10
 FCS = 4
 MIN_FRAME = 64
-
-
-def _checksum(data: bytes) -> int:
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
 
 
 def mac_of(ip: str, side: int) -> bytes:
@@ -47,9 +43,9 @@ def tcp_frame(src: str, dst: str, sport: int, dport: int, flags: int, frame_size
     ack = 0 if flags == TCP_SYN else 1
     tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 65535, 0, 0) + payload
     pseudo = s + d + struct.pack("!BBH", 0, 6, len(tcp))
-    tcp = tcp[:16] + struct.pack("!H", _checksum(pseudo + tcp)) + tcp[18:]
+    tcp = tcp[:16] + struct.pack("!H", inet_checksum(pseudo + tcp)) + tcp[18:]
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, ip_len, 0, 0x4000, 64, 6, 0, s, d)
-    ip = ip[:10] + struct.pack("!H", _checksum(ip)) + ip[12:]
+    ip = ip[:10] + struct.pack("!H", inet_checksum(ip)) + ip[12:]
     eth = mac_of(dst, 0xDD) + mac_of(src, 0x5C) + b"\x08\x00"
     return eth + ip + tcp
 

@@ -8,6 +8,11 @@ from __future__ import annotations
 
 import ipaddress
 import struct
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts" / "testbed" / "agent"))
+from inet_checksum import inet_checksum as checksum  # noqa: E402
 
 ETH_IPV4, ETH_IPV6, ETH_ARP = 0x0800, 0x86DD, 0x0806
 ETH_VLAN, ETH_QINQ = 0x8100, 0x88A8
@@ -23,15 +28,6 @@ def mac(text: str) -> bytes:
 
 def addr(text: str) -> bytes:
     return ipaddress.ip_address(text).packed
-
-
-def checksum(data: bytes) -> int:
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
 
 
 def ether(dst: bytes, src: bytes, ethertype: int, payload: bytes,

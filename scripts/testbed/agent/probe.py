@@ -29,6 +29,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sctp  # noqa: E402
+from inet_checksum import inet_checksum  # noqa: E402
 
 
 def family_of(address: str) -> int:
@@ -124,15 +125,6 @@ def probe_sctp(src: str, dst: str, port: int, timeout: float) -> tuple[str, str]
         s.close()
 
 
-def _checksum(data: bytes) -> int:
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
-
-
 def probe_icmp(src: str, dst: str, timeout: float) -> tuple[str, str]:
     ping = shutil.which("ping")
     if ping:
@@ -156,7 +148,7 @@ def probe_icmp(src: str, dst: str, timeout: float) -> tuple[str, str]:
         ident, payload = secrets.randbits(16), secrets.token_bytes(16)
         kind, reply_kind = (128, 129) if v6 else (8, 0)
         header = struct.pack("!BBHHH", kind, 0, 0, ident, 1)
-        csum = 0 if v6 else _checksum(header + payload)  # the kernel sums ICMPv6
+        csum = 0 if v6 else inet_checksum(header + payload)  # the kernel sums ICMPv6
         s.sendto(struct.pack("!BBHHH", kind, 0, csum, ident, 1) + payload, (dst, 0))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
