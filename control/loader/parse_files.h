@@ -12,9 +12,11 @@
 
 namespace podwall {
 
-// At most this many files are parsed at the same time. Each parse of a hostile 16 MiB file may
-// hold a few hundred MB, so the cap bounds peak memory as well as threads.
-inline constexpr unsigned max_parse_threads = 4;
+// At most this many files are parsed at the same time. A hostile file within every limit (a
+// one-line flow list of a million items, which yaml-cpp queues whole as tokens) holds ~280 MB
+// while parsed; two at once stay within what one such file cost before the loader had its own
+// tree (~530 MB).
+inline constexpr unsigned max_parse_threads = 2;
 
 // The file at `path` read and parsed; an unreadable file gives unreadable_file().
 FileLoad read_and_parse_file(const std::string& path);
