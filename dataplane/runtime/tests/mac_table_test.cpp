@@ -92,8 +92,9 @@ TEST(MacTable, FullBucketEvictsTheLeastRecentlySeen) {
 TEST(MacTable, ReusesAgedSlotsFirst) {
   MacTable t(MacTable::kWays, kAgeing);
   t.learn(mac(2), 2, 0);  // the clock only moves forward: learn the old one first
-  for (uint8_t i = 0; i < MacTable::kWays; ++i)
+  for (uint8_t i = 0; i < MacTable::kWays; ++i) {
     if (i != 2) t.learn(mac(i), i, 900);
+  }
   t.learn(mac(50), 9, kAgeing + 10);  // mac(2) has aged out: its slot goes first
   for (uint8_t i = 0; i < MacTable::kWays; ++i) {
     if (i != 2) EXPECT_EQ(t.lookup(mac(i), kAgeing + 10), i);
