@@ -23,6 +23,10 @@ IpAddress IpAddress::v6(const uint8_t network_order[16]) {
   return a;
 }
 
+uint32_t IpAddress::v4_host_order() const {
+  return uint32_t(bytes[0]) << 24 | uint32_t(bytes[1]) << 16 | uint32_t(bytes[2]) << 8 | bytes[3];
+}
+
 static bool has_leading_zero_octet(std::string_view text) {
   size_t start = 0;
   while (start <= text.size()) {

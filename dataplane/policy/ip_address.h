@@ -27,10 +27,7 @@ struct IpAddress {
 
   bool is_v4() const { return family == IpFamily::v4; }
   unsigned bit_width() const { return is_v4() ? 32 : 128; }
-  // Inline: the classifier calls it several times per verdict.
-  uint32_t v4_host_order() const {
-    return uint32_t(bytes[0]) << 24 | uint32_t(bytes[1]) << 16 | uint32_t(bytes[2]) << 8 | bytes[3];
-  }
+  uint32_t v4_host_order() const;
   // Bit `i` counted from the most significant bit of the address.
   bool bit(unsigned i) const { return (bytes[i / 8] >> (7 - i % 8)) & 1; }
   std::string to_string() const;
