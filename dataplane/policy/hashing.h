@@ -25,8 +25,9 @@ inline uint64_t hash_v6(const uint8_t address[16]) {
 }
 
 // The allow-map filters (tables.h, GroupProbe) reuse a key's allow-map hash: the slot index
-// takes its low bits, the filter word its middle bits and the two filter bits its top bits, so
-// the three are independent for any table and filter of fewer than 2^20 words.
+// takes bits 0-31, a group's filter word bits 32-51 and the two filter bits bits 52-63, so the
+// three are independent while the map has at most 2^32 slots and a group's filter at most
+// 2^20 words (past that they overlap: more false positives, never a missed key).
 inline size_t filter_word(uint64_t hash, uint32_t mask) {
   return size_t(hash >> 32) & mask;
 }
