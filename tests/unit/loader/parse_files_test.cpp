@@ -20,14 +20,20 @@ std::string pod_file(int i) {
          "\n  namespace: n\nstatus:\n  podIP: 198.18.0." + std::to_string(i + 1) + "\n";
 }
 
-TEST(ParseFiles, ResultsArriveInPathOrder) {
-  TempDir dir;
+// Writes `count` pod files into `dir` and returns their paths in path order.
+std::vector<std::string> write_pod_files(TempDir& dir, int count) {
   std::vector<std::string> paths;
-  for (int i = 0; i < 60; ++i) {
+  for (int i = 0; i < count; ++i) {
     std::string rel = "f" + std::to_string(100 + i) + ".yaml";
     dir.write(rel, pod_file(i));
     paths.push_back(dir.file(rel));
   }
+  return paths;
+}
+
+TEST(ParseFiles, ResultsArriveInPathOrder) {
+  TempDir dir;
+  std::vector<std::string> paths = write_pod_files(dir, 60);
   paths.push_back(dir.file("missing.yaml"));
   std::vector<FileLoad> seen;
   read_and_parse_files(paths, [&](FileLoad& load) { seen.push_back(std::move(load)); });
@@ -47,12 +53,7 @@ TEST(ParseFiles, ResultsArriveInPathOrder) {
 
 TEST(ParseFiles, ConsumerExceptionStopsTheWorkers) {
   TempDir dir;
-  std::vector<std::string> paths;
-  for (int i = 0; i < 40; ++i) {
-    std::string rel = "f" + std::to_string(100 + i) + ".yaml";
-    dir.write(rel, pod_file(i));
-    paths.push_back(dir.file(rel));
-  }
+  std::vector<std::string> paths = write_pod_files(dir, 40);
   size_t consumed = 0;
   EXPECT_THROW(read_and_parse_files(paths,
                                     [&](FileLoad&) {
