@@ -128,4 +128,26 @@ struct Cluster {
   std::vector<NetworkPolicy> policies;
 };
 
+struct ObjectKey {
+  std::string namespace_name;
+  std::string name;
+  bool operator==(const ObjectKey&) const = default;
+};
+
+// What changed between two successive Clusters, object by object, so that the compiler can
+// patch its last tables instead of starting over. Content only: an object whose source
+// position moved but whose fields did not is not listed. Each key is in at most one list.
+struct ClusterDelta {
+  // True when the change is not known object by object (the first build, a full merge, any
+  // Namespace change, an implied namespace appearing or going): the compiler starts over.
+  bool everything = true;
+  std::vector<ObjectKey> pods_added, pods_removed, pods_changed;
+  std::vector<ObjectKey> policies_added, policies_removed, policies_changed;
+
+  bool empty() const {
+    return !everything && pods_added.empty() && pods_removed.empty() && pods_changed.empty() &&
+           policies_added.empty() && policies_removed.empty() && policies_changed.empty();
+  }
+};
+
 }  // namespace podwall
