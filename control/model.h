@@ -128,6 +128,18 @@ struct Cluster {
   std::vector<NetworkPolicy> policies;
 };
 
+// Content equality: every field but the source positions (`pos`), so that an object that
+// only moved in its file compares equal. Lists compare in order; labels as maps.
+bool same_content(const SelectorRequirement& a, const SelectorRequirement& b);
+bool same_content(const LabelSelector& a, const LabelSelector& b);
+bool same_content(const ContainerPort& a, const ContainerPort& b);
+bool same_content(const IpBlock& a, const IpBlock& b);
+bool same_content(const PolicyPeer& a, const PolicyPeer& b);
+bool same_content(const PolicyPort& a, const PolicyPort& b);
+bool same_content(const PolicyRule& a, const PolicyRule& b);
+bool same_content(const Pod& a, const Pod& b);
+bool same_content(const NetworkPolicy& a, const NetworkPolicy& b);
+
 struct ObjectKey {
   std::string namespace_name;
   std::string name;

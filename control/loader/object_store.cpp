@@ -3,14 +3,16 @@
 #include <algorithm>
 #include <iterator>
 #include <set>
+#include <string_view>
 #include <tuple>
+#include <utility>
 
 namespace podwall {
 namespace {
 
-using ObjectKey = std::tuple<std::string, std::string, std::string>;  // kind, namespace, name
+using MergeKey = std::tuple<std::string, std::string, std::string>;  // kind, namespace, name
 
-std::string describe_object(const ObjectKey& key) {
+std::string describe_object(const MergeKey& key) {
   const auto& [kind, ns, name] = key;
   return kind + " " + (ns.empty() ? name : ns + "/" + name);
 }
@@ -20,7 +22,7 @@ class Merger {
  public:
   explicit Merger(std::vector<Diagnostic>& errors) : errors_(errors) {}
 
-  bool admit(const ObjectKey& key, const SourcePos& pos) {
+  bool admit(const MergeKey& key, const SourcePos& pos) {
     auto [it, inserted] = first_.emplace(key, pos);
     if (inserted) return true;
     errors_.push_back(Diagnostic{Diagnostic::Severity::error, pos, "metadata.name",
@@ -31,7 +33,7 @@ class Merger {
 
  private:
   std::vector<Diagnostic>& errors_;
-  std::map<ObjectKey, SourcePos> first_;
+  std::map<MergeKey, SourcePos> first_;
 };
 
 // Two pods with one address would make the address's identity ambiguous. The first pod in path
@@ -110,6 +112,48 @@ bool replace_sorted(std::vector<T>& objects, const std::vector<T>& left,
   return true;
 }
 
+// One object's part in the changes between two merges: as it was at the previous merge and as
+// it is now, each null when absent. Both point into the changes' FileLoads.
+template <typename T>
+struct Touch {
+  const T* before = nullptr;
+  const T* after = nullptr;
+};
+
+template <typename T>
+using Touches = std::map<std::pair<std::string_view, std::string_view>, Touch<T>>;
+
+// Records one file change. The first change to touch a key tells what the previous merge had:
+// the object it took away (a patched cluster holds each file's objects unaltered), or nothing
+// when it only brought one. The last change to touch it tells what the cluster has now.
+template <typename T>
+void touch(Touches<T>& touches, const std::vector<T>& left, const std::vector<T>& entered) {
+  for (const T& object : left) {
+    auto [it, first] = touches.try_emplace({object.namespace_name, object.name});
+    if (first) it->second.before = &object;
+    it->second.after = nullptr;
+  }
+  for (const T& object : entered) {
+    touches[{object.namespace_name, object.name}].after = &object;
+  }
+}
+
+// Sorts every touched key into at most one list; same content before and after is no change.
+template <typename T>
+void classify(const Touches<T>& touches, std::vector<ObjectKey>& added,
+              std::vector<ObjectKey>& removed, std::vector<ObjectKey>& changed) {
+  for (const auto& [name, t] : touches) {
+    ObjectKey key{std::string(name.first), std::string(name.second)};
+    if (t.before == nullptr && t.after != nullptr) {
+      added.push_back(std::move(key));
+    } else if (t.before != nullptr && t.after == nullptr) {
+      removed.push_back(std::move(key));
+    } else if (t.before != nullptr && !same_content(*t.before, *t.after)) {
+      changed.push_back(std::move(key));
+    }
+  }
+}
+
 template <typename T>
 void sort_by_namespace_and_name(std::vector<T>& objects) {
   std::stable_sort(objects.begin(), objects.end(), [](const T& a, const T& b) {
@@ -180,13 +224,33 @@ std::vector<Diagnostic> ObjectStore::current_notes() const {
 
 const BuildResult& ObjectStore::merged() const {
   bool patched = merged_.has_value();
+  if (patched) merged_->implied_balance.clear();
   for (const Change& change : changes_) {
     if (!patched) break;
     patched = patch(change);
   }
+  if (patched) merged_->result.delta = patched_delta();
   changes_.clear();
-  if (!patched) merge_all();
+  if (!patched) merge_all();  // its delta says `everything`
   return merged_->result;
+}
+
+ClusterDelta ObjectStore::patched_delta() const {
+  ClusterDelta delta;
+  for (const auto& [name, balance] : merged_->implied_balance) {
+    if (balance != 0) return delta;  // the namespace list changed
+  }
+  Touches<Pod> pods;
+  Touches<NetworkPolicy> policies;
+  for (const Change& change : changes_) {
+    if (!change.left.namespaces.empty() || !change.entered.namespaces.empty()) return delta;
+    touch(pods, change.left.pods, change.entered.pods);
+    touch(policies, change.left.policies, change.entered.policies);
+  }
+  delta.everything = false;
+  classify(pods, delta.pods_added, delta.pods_removed, delta.pods_changed);
+  classify(policies, delta.policies_added, delta.policies_removed, delta.policies_changed);
+  return delta;
 }
 
 void ObjectStore::merge_all() const {
@@ -297,7 +361,10 @@ void ObjectStore::forget(const std::string& ns) const {
   if (merged_->declared.count(ns)) return;
   std::vector<Namespace>& namespaces = merged_->result.cluster.namespaces;
   auto at = namespace_position(namespaces, ns);
-  if (at != namespaces.end() && at->name == ns) namespaces.erase(at);
+  if (at != namespaces.end() && at->name == ns) {
+    namespaces.erase(at);
+    --merged_->implied_balance[ns];
+  }
 }
 
 // One pod or policy of `ns` entered: a namespace nobody declared becomes implied.
@@ -305,6 +372,7 @@ void ObjectStore::use(const std::string& ns) const {
   if (merged_->uses[ns]++ > 0 || merged_->declared.count(ns)) return;
   std::vector<Namespace>& namespaces = merged_->result.cluster.namespaces;
   namespaces.insert(namespace_position(namespaces, ns), implied_namespace(ns));
+  ++merged_->implied_balance[ns];
 }
 
 }  // namespace podwall

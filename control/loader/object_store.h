@@ -30,6 +30,12 @@ struct BuildResult {
   // Conflicts between files found while merging: the same object in two files, one address
   // claimed by two pods. Each names both places; the first in path order wins.
   std::vector<Diagnostic> errors;
+  // What changed since the previous merged() call. A call that applies file changes patched
+  // into the kept cluster lists them object by object; a call with nothing new to apply gives
+  // an empty delta (`everything == false`). The first merge, every full merge, and any change
+  // that touches Namespace objects or makes an implied namespace appear or go set
+  // `everything` (the lists are then empty).
+  ClusterDelta delta;
 };
 
 class ObjectStore {
@@ -49,7 +55,9 @@ class ObjectStore {
 
   // Merges every file's good objects into one Cluster, sorted by (namespace, name), with an
   // implied Namespace for every namespace used but not declared. The reference stays valid
-  // until the next change to the store.
+  // until the next change to the store. Its `delta` is relative to the previous call, so a
+  // second call without a change in between reports nothing: whoever compiles from the delta
+  // must be the only caller.
   const BuildResult& merged() const;
   // A copy of merged(), for callers that keep the Cluster.
   BuildResult build_cluster() const { return merged(); }
@@ -65,10 +73,15 @@ class ObjectStore {
     std::set<std::string> declared;                          // namespaces with a Namespace object
     std::map<std::string, size_t> uses;                      // pods and policies per namespace
     std::unordered_set<IpAddress, IpAddressHash> addresses;  // every pod address, once
+    // Since the last merged(), per implied namespace: +1 each time it appeared, -1 each time it
+    // went. Zero for every name when the namespace list is back where it was.
+    std::map<std::string, int> implied_balance;
   };
 
   void merge_all() const;
   bool patch(const Change& change) const;
+  // The delta of the changes_ just patched in, relative to the cluster before them.
+  ClusterDelta patched_delta() const;
   void forget(const std::string& ns) const;
   void use(const std::string& ns) const;
   void record_change(FileLoad left, const FileLoad* entered);

@@ -117,6 +117,7 @@ ApplyStats IncrementalLoader::apply(const ChangeSet& changes) {
 const Cluster& IncrementalLoader::build_cluster() {
   const BuildResult& built = store_.merged();
   merge_errors_ = built.errors;
+  last_delta_ = built.delta;
   return built.cluster;
 }
 

@@ -40,6 +40,11 @@ class IncrementalLoader {
   // Every good object merged into one Cluster; merge conflicts go to `merge_errors_`. Valid
   // until the next rescan() or apply().
   const Cluster& build_cluster();
+  // What the last build_cluster() changed relative to the store's merge before it (see
+  // BuildResult::delta); `everything` before the first build. A copy, kept until the next
+  // build_cluster(). Reading store().merged() in between takes pending changes into that read's
+  // delta instead, so only this loader should merge the store.
+  const ClusterDelta& last_delta() const { return last_delta_; }
 
   // The listing's errors of the last re-scan, every file in error, then the merge conflicts of
   // the last build: each as "file:line:column: field: reason".
@@ -62,6 +67,7 @@ class IncrementalLoader {
   std::vector<Diagnostic> listing_errors_;
   std::vector<Diagnostic> listing_notes_;
   std::vector<Diagnostic> merge_errors_;
+  ClusterDelta last_delta_;
 };
 
 }  // namespace podwall
