@@ -36,6 +36,13 @@ uint32_t CidrClasses::add_block(const IpBlock& block) {
   return it->second;
 }
 
+uint32_t CidrClasses::find_block(const IpBlock& block) const {
+  std::vector<Cidr> except = block.except;
+  std::sort(except.begin(), except.end());
+  auto it = block_ids_.find({block.cidr, except});
+  return it == block_ids_.end() ? kNoId : it->second;
+}
+
 void CidrClasses::build_family(IpFamily family,
                                std::map<std::vector<uint32_t>, uint32_t>& class_ids) {
   const u128 family_max = family == IpFamily::v4 ? u128(0xffffffffu) : ~u128(0);

@@ -18,6 +18,8 @@ class CidrClasses {
  public:
   // Registers an ipBlock; equal blocks share an id.
   uint32_t add_block(const IpBlock& block);
+  // The id of a registered block; kNoId if it was never added.
+  uint32_t find_block(const IpBlock& block) const;
   // Cuts the intervals. Call once, after every add_block.
   void build();
 

@@ -35,17 +35,29 @@ std::string identity_key(uint32_t ns, const Labels& labels,
   return key;
 }
 
+// The labels restricted to `keys`, as a unique text (and, when asked, as Labels).
+std::string projection_key(const std::vector<std::string>& keys, const Labels& labels,
+                           Labels* projected) {
+  std::string key;
+  for (const auto& k : keys) {
+    auto it = labels.find(k);
+    if (it == labels.end()) continue;
+    if (projected) projected->emplace(k, it->second);
+    key.append(k).append(1, '\t').append(it->second).append(1, '\n');
+  }
+  return key;
+}
+
 }  // namespace
 
-ClusterIndex::ClusterIndex(const Cluster& cluster) : cluster_(cluster) {
+ClusterIndex::ClusterIndex(const Cluster& cluster) : cluster_(&cluster) {
   for (const auto& ns : cluster.namespaces) {
     namespace_ids_.emplace(ns.name, uint32_t(namespace_names_.size()));
     namespace_names_.push_back(ns.name);
-    namespace_labels_.push_back(&ns.labels);
+    namespace_labels_.push_back(ns.labels);
   }
   by_namespace_.resize(namespace_names_.size());
 
-  std::unordered_map<std::string, uint32_t> identity_ids;
   pod_identity_.reserve(cluster.pods.size());
   for (uint32_t pod_index = 0; pod_index < cluster.pods.size(); ++pod_index) {
     const Pod& pod = cluster.pods[pod_index];
@@ -57,12 +69,12 @@ ClusterIndex::ClusterIndex(const Cluster& cluster) : cluster_(cluster) {
       continue;
     }
     auto named = named_ports_of(pod);
-    auto [it, inserted] =
-        identity_ids.try_emplace(identity_key(ns, pod.labels, named), uint32_t(identities_.size()));
+    auto [it, inserted] = identity_ids_.try_emplace(identity_key(ns, pod.labels, named),
+                                                    uint32_t(identities_.size()));
     if (inserted) {
       IdentityRecord record;
       record.namespace_id = ns;
-      record.labels = &pod.labels;
+      record.labels = pod.labels;
       record.named_ports = std::move(named);
       identities_.push_back(std::move(record));
       by_namespace_[ns].push_back(it->second);
@@ -84,7 +96,7 @@ const std::vector<uint32_t>& ClusterIndex::namespaces_matching(const LabelSelect
   auto [it, inserted] = ns_memo_.try_emplace(selector.canonical());
   if (inserted) {
     for (uint32_t ns = 0; ns < namespace_labels_.size(); ++ns) {
-      if (selector.matches(*namespace_labels_[ns])) it->second.push_back(ns);
+      if (selector.matches(namespace_labels_[ns])) it->second.push_back(ns);
     }
   }
   return it->second;
@@ -96,7 +108,7 @@ const std::vector<uint32_t>& ClusterIndex::identities_matching(uint32_t ns,
       identity_memo_.try_emplace(std::to_string(ns) + "\n" + selector.canonical());
   if (inserted) {
     for (uint32_t id : by_namespace_[ns]) {
-      if (selector.matches(*identities_[id].labels)) it->second.push_back(id);
+      if (selector.matches(identities_[id].labels)) it->second.push_back(id);
     }
   }
   return it->second;
@@ -106,9 +118,10 @@ void ClusterIndex::build_classes(const std::vector<const LabelSelector*>& namesp
                                  const std::vector<const LabelSelector*>& pod_selectors) {
   // Namespace classes: the signature of a namespace is the set of distinct selectors it meets.
   std::vector<const std::vector<uint32_t>*> results;
-  std::unordered_map<std::string, bool> seen;
   for (const LabelSelector* sel : namespace_selectors) {
-    if (seen.emplace(sel->canonical(), true).second) results.push_back(&namespaces_matching(*sel));
+    if (namespace_selectors_.emplace(sel->canonical(), true).second) {
+      results.push_back(&namespaces_matching(*sel));
+    }
   }
   std::vector<std::string> signature(namespace_count());
   for (size_t i = 0; i < results.size(); ++i) {
@@ -131,18 +144,12 @@ void ClusterIndex::build_classes(const std::vector<const LabelSelector*>& namesp
   }
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-  std::unordered_map<std::string, uint32_t> pod_class_ids;
+  pod_class_keys_ = std::move(keys);
   identity_pod_class_.resize(identities_.size());
   for (uint32_t id = 0; id < identities_.size(); ++id) {
     Labels projected;
-    std::string key;
-    for (const auto& k : keys) {
-      auto it = identities_[id].labels->find(k);
-      if (it == identities_[id].labels->end()) continue;
-      projected.emplace(k, it->second);
-      key += k + "\t" + it->second + "\n";
-    }
-    auto [it, inserted] = pod_class_ids.try_emplace(key, uint32_t(pod_class_labels_.size()));
+    std::string key = projection_key(pod_class_keys_, identities_[id].labels, &projected);
+    auto [it, inserted] = pod_class_ids_.try_emplace(key, uint32_t(pod_class_labels_.size()));
     if (inserted) pod_class_labels_.push_back(std::move(projected));
     identity_pod_class_[id] = it->second;
   }
@@ -170,6 +177,72 @@ const std::vector<uint32_t>& ClusterIndex::pod_classes_matching(const LabelSelec
     }
   }
   return it->second;
+}
+
+bool ClusterIndex::cuts_namespace_classes(const LabelSelector& selector) const {
+  return namespace_selectors_.count(selector.canonical()) > 0;
+}
+
+bool ClusterIndex::cuts_pod_classes(const std::string& label_key) const {
+  return std::binary_search(pod_class_keys_.begin(), pod_class_keys_.end(), label_key);
+}
+
+uint32_t ClusterIndex::find_identity(const Pod& pod, std::string& key) const {
+  key = identity_key(namespace_id(pod.namespace_name), pod.labels, named_ports_of(pod));
+  auto it = identity_ids_.find(key);
+  return it == identity_ids_.end() ? kNoId : it->second;
+}
+
+uint32_t ClusterIndex::find_pod_class(const Labels& labels) const {
+  auto it = pod_class_ids_.find(projection_key(pod_class_keys_, labels, nullptr));
+  return it == pod_class_ids_.end() ? kNoId : it->second;
+}
+
+bool ClusterIndex::namespace_has_pod_class(uint32_t ns, uint32_t pc) const {
+  const auto& classes = classes_in_ns_[ns];
+  return std::binary_search(classes.begin(), classes.end(), pc);
+}
+
+IdentityRecord ClusterIndex::identity_record(const Pod& pod) const {
+  IdentityRecord record;
+  record.namespace_id = namespace_id(pod.namespace_name);
+  record.labels = pod.labels;
+  record.named_ports = named_ports_of(pod);
+  return record;
+}
+
+uint32_t ClusterIndex::add_identity(std::string key, IdentityRecord record, uint32_t pc) {
+  uint32_t id = uint32_t(identities_.size());
+  uint32_t ns = record.namespace_id;
+  record.pods.clear();
+  identities_.push_back(std::move(record));
+  identity_ids_.emplace(std::move(key), id);
+  by_namespace_[ns].push_back(id);
+  identity_pod_class_.push_back(pc);
+  // Memoised selections of identities no longer list every identity.
+  identity_memo_.clear();
+  return id;
+}
+
+void ClusterIndex::move_pod(uint32_t pod, uint32_t identity) {
+  uint32_t old = pod_identity_[pod];
+  if (old == identity) return;
+  if (old != kNoId) {
+    auto& pods = identities_[old].pods;
+    pods.erase(std::find(pods.begin(), pods.end(), pod));
+  }
+  identities_[identity].pods.push_back(pod);
+  pod_identity_[pod] = identity;
+  auto [first, last] = endpoints_of(pod);
+  for (uint32_t e = first; e < last; ++e) endpoints_[e].identity = identity;
+}
+
+std::pair<uint32_t, uint32_t> ClusterIndex::endpoints_of(uint32_t pod) const {
+  auto by_pod = [](const EndpointRecord& e, uint32_t p) { return e.pod < p; };
+  auto first = std::lower_bound(endpoints_.begin(), endpoints_.end(), pod, by_pod);
+  auto last = first;
+  while (last != endpoints_.end() && last->pod == pod) ++last;
+  return {uint32_t(first - endpoints_.begin()), uint32_t(last - endpoints_.begin())};
 }
 
 }  // namespace podwall

@@ -16,9 +16,10 @@
 namespace podwall {
 
 // Pods that no policy can tell apart: same namespace, labels and named container ports.
+// Owns its labels: the index outlives the Cluster it was built from (policy_compiler.h).
 struct IdentityRecord {
   uint32_t namespace_id = 0;
-  const Labels* labels = nullptr;
+  Labels labels;
   std::vector<ContainerPort> named_ports;  // sorted by name
   std::vector<uint32_t> pods;
 };
@@ -33,7 +34,10 @@ class ClusterIndex {
  public:
   explicit ClusterIndex(const Cluster& cluster);
 
-  const Cluster& cluster() const { return cluster_; }
+  // The cluster being compiled. A patch (policy_compiler.cpp) points the index at the changed
+  // cluster, which has the same namespaces and the same pods and policies in the same order.
+  const Cluster& cluster() const { return *cluster_; }
+  void rebind(const Cluster& cluster) { cluster_ = &cluster; }
   uint32_t namespace_id(const std::string& name) const;  // kNoId when unknown
   size_t namespace_count() const { return namespace_labels_.size(); }
   const std::vector<std::string>& namespace_names() const { return namespace_names_; }
@@ -41,6 +45,7 @@ class ClusterIndex {
   const std::vector<EndpointRecord>& endpoints() const { return endpoints_; }
   const std::vector<uint32_t>& identities_in(uint32_t ns) const { return by_namespace_[ns]; }
   uint32_t pod_identity(uint32_t pod) const { return pod_identity_[pod]; }
+  size_t pod_count() const { return pod_identity_.size(); }
 
   // Namespaces whose labels match; sorted ids. Memoised.
   const std::vector<uint32_t>& namespaces_matching(const LabelSelector& selector);
@@ -71,11 +76,32 @@ class ClusterIndex {
   // passed to build_classes.
   const std::vector<uint32_t>& pod_classes_matching(const LabelSelector& selector);
 
+  // --- for patches: a pod that changed labels or ports, in a cluster whose selectors did
+  // not change ---
+  // Was this namespaceSelector / this label key among those the classes were cut by?
+  bool cuts_namespace_classes(const LabelSelector& selector) const;
+  bool cuts_pod_classes(const std::string& label_key) const;
+  // The identity a pod with these properties belongs to: kNoId when there is none yet, with
+  // `key` set for add_identity().
+  uint32_t find_identity(const Pod& pod, std::string& key) const;
+  // The pod class of these labels: kNoId when no identity has had it.
+  uint32_t find_pod_class(const Labels& labels) const;
+  // Does some identity of namespace `ns` have pod class `pc`? (Peers are named by such pairs.)
+  bool namespace_has_pod_class(uint32_t ns, uint32_t pc) const;
+  // What an identity for `pod` holds; add_identity() registers it and returns its id.
+  IdentityRecord identity_record(const Pod& pod) const;
+  uint32_t add_identity(std::string key, IdentityRecord record, uint32_t pc);
+  // Moves pod `pod` and its endpoints to `identity`.
+  void move_pod(uint32_t pod, uint32_t identity);
+  // Endpoint ids of pod `pod`: [first, last).
+  std::pair<uint32_t, uint32_t> endpoints_of(uint32_t pod) const;
+
  private:
-  const Cluster& cluster_;
+  const Cluster* cluster_;
   std::unordered_map<std::string, uint32_t> namespace_ids_;
   std::vector<std::string> namespace_names_;
-  std::vector<const Labels*> namespace_labels_;
+  std::vector<Labels> namespace_labels_;
+  std::unordered_map<std::string, uint32_t> identity_ids_;
   std::vector<IdentityRecord> identities_;
   std::vector<std::vector<uint32_t>> by_namespace_;
   std::vector<uint32_t> pod_identity_;
@@ -83,6 +109,9 @@ class ClusterIndex {
   std::unordered_map<std::string, std::vector<uint32_t>> ns_memo_;
   std::unordered_map<std::string, std::vector<uint32_t>> identity_memo_;
 
+  std::unordered_map<std::string, bool> namespace_selectors_;  // canonical forms
+  std::vector<std::string> pod_class_keys_;                    // sorted
+  std::unordered_map<std::string, uint32_t> pod_class_ids_;    // projected labels -> class
   std::vector<uint32_t> ns_class_;
   std::vector<std::vector<uint32_t>> namespaces_of_class_;
   std::vector<uint32_t> identity_pod_class_;

@@ -42,12 +42,15 @@ class PolicyCompiler {
   std::unique_ptr<PolicyTables> update(const Cluster& cluster, const ClusterDelta& delta,
                                        const PolicyTables& previous);
 
-  // How the last successful call built its tables, and why not incrementally (for logs and
-  // benchmarks): "" when it patched.
+  // How the last successful call built its tables, and why it did not patch (for logs and
+  // benchmarks; "" when it patched).
   bool last_was_patch() const { return last_was_patch_; }
   const char* last_full_reason() const { return last_full_reason_; }
 
  private:
+  std::unique_ptr<PolicyTables> patch(const Cluster& cluster, const ClusterDelta& delta,
+                                      const PolicyTables& previous);
+
   std::unique_ptr<CompilerState> state_;
   bool last_was_patch_ = false;
   const char* last_full_reason_ = "first compile";

@@ -48,11 +48,18 @@ void merge_ranges(std::vector<PortRange>& ranges) {
   ranges = std::move(merged);
 }
 
-RuleBuilder::RuleBuilder(ClusterIndex& index, const CidrClasses& cidrs,
-                         const std::unordered_map<const PolicyPeer*, uint32_t>& block_of_peer)
-    : index_(index), cidrs_(cidrs), block_of_peer_(block_of_peer) {
-  for (const auto& policy : index.cluster().policies) {
+PolicySelection selection_of(const NetworkPolicy& policy) {
+  return {policy.pod_selector.canonical(), policy.isolates_ingress, policy.isolates_egress,
+          uses_named_ports(policy.ingress)};
+}
+
+RuleBuilder::RuleBuilder(ClusterIndex& index, const CidrClasses& cidrs)
+    : index_(index), cidrs_(cidrs) {
+  const auto& policies = index.cluster().policies;
+  policy_groups_.resize(policies.size());
+  for (const auto& policy : policies) {
     first_rule_ref_.push_back(uint32_t(rule_refs.size()));
+    selections_.push_back(selection_of(policy));
     uint32_t policy_id = uint32_t(first_rule_ref_.size() - 1);
     for (uint32_t r = 0; r < policy.ingress.size(); ++r) {
       rule_refs.push_back({policy_id, Direction::ingress, r});
@@ -61,6 +68,27 @@ RuleBuilder::RuleBuilder(ClusterIndex& index, const CidrClasses& cidrs,
       rule_refs.push_back({policy_id, Direction::egress, r});
     }
   }
+}
+
+void RuleBuilder::rebind() {
+  block_of_peer_.clear();
+}
+
+void RuleBuilder::renumber_rules(uint32_t p) {
+  const NetworkPolicy& policy = index_.cluster().policies[p];
+  first_rule_ref_[p] = uint32_t(rule_refs.size());
+  for (uint32_t r = 0; r < policy.ingress.size(); ++r) {
+    rule_refs.push_back({p, Direction::ingress, r});
+  }
+  for (uint32_t r = 0; r < policy.egress.size(); ++r) {
+    rule_refs.push_back({p, Direction::egress, r});
+  }
+}
+
+uint32_t RuleBuilder::block_of(const PolicyPeer& peer) {
+  auto [it, inserted] = block_of_peer_.try_emplace(&peer, kNoId);
+  if (inserted) it->second = cidrs_.find_block(*peer.ip_block);
+  return it->second;
 }
 
 uint32_t RuleBuilder::intern(const PortSpec& spec) {
@@ -72,6 +100,24 @@ uint32_t RuleBuilder::intern(const PortSpec& spec) {
   auto [it, inserted] = spec_ids_.try_emplace(key, uint32_t(port_specs.size()));
   if (inserted) port_specs.push_back(spec);
   return it->second;
+}
+
+// Identities selected by the same policies share a group. Named ports on ingress resolve
+// against the selected pod, so such groups also split by the pod's named ports.
+std::string RuleBuilder::group_key(int dir, const std::vector<uint32_t>& policies,
+                                   const IdentityRecord& identity) const {
+  std::string key = std::to_string(dir) + ":";
+  bool named = false;
+  for (uint32_t p : policies) {
+    key += std::to_string(p) + ",";
+    if (dir == int(Direction::ingress) && selections_[p].named_ingress_ports) named = true;
+  }
+  if (named) {
+    for (const auto& np : identity.named_ports) {
+      key += "|" + np.name + "=" + std::to_string(np.port) + "/" + std::to_string(int(np.protocol));
+    }
+  }
+  return key;
 }
 
 void RuleBuilder::build_groups() {
@@ -91,35 +137,48 @@ void RuleBuilder::build_groups() {
   }
 
   identity_groups.assign(identity_count, {kNoId, kNoId});
-  std::unordered_map<std::string, uint32_t> group_ids;
   for (int dir = 0; dir < 2; ++dir) {
     for (uint32_t id = 0; id < identity_count; ++id) {
       const auto& list = selecting[dir][id];
       if (list.empty()) continue;
-      std::string key = std::to_string(dir) + ":";
-      bool named = false;
-      for (uint32_t p : list) {
-        key += std::to_string(p) + ",";
-        if (dir == int(Direction::ingress) && uses_named_ports(policies[p].ingress)) named = true;
+      auto [it, inserted] = group_ids_.try_emplace(group_key(dir, list, index_.identities()[id]),
+                                                   uint32_t(groups.size()));
+      if (inserted) {
+        groups.push_back({Direction(dir), list, id});
+        for (uint32_t p : list) policy_groups_[p].push_back(it->second);
       }
-      // Named ports on ingress resolve against the selected pod, so such groups also split by
-      // the pod's named ports.
-      if (named) {
-        for (const auto& np : index_.identities()[id].named_ports) {
-          key += "|" + np.name + "=" + std::to_string(np.port) + "/" +
-                 std::to_string(int(np.protocol));
-        }
-      }
-      auto [it, inserted] = group_ids.try_emplace(key, uint32_t(groups.size()));
-      if (inserted) groups.push_back({Direction(dir), list, id});
       identity_groups[id][dir] = it->second;
     }
   }
 }
 
+uint32_t RuleBuilder::existing_group(const IdentityRecord& identity, Direction dir,
+                                     bool& missing) const {
+  const auto& policies = index_.cluster().policies;
+  const std::string& ns = index_.namespace_names()[identity.namespace_id];
+  // The cluster is sorted by (namespace, name): the namespace's policies are one run.
+  auto first = std::lower_bound(
+      policies.begin(), policies.end(), ns,
+      [](const NetworkPolicy& p, const std::string& name) { return p.namespace_name < name; });
+  std::vector<uint32_t> selecting;
+  for (auto it = first; it != policies.end() && it->namespace_name == ns; ++it) {
+    bool isolates = dir == Direction::ingress ? it->isolates_ingress : it->isolates_egress;
+    if (isolates && it->pod_selector.matches(identity.labels)) {
+      selecting.push_back(uint32_t(it - policies.begin()));
+    }
+  }
+  if (selecting.empty()) return kNoId;
+  auto it = group_ids_.find(group_key(int(dir), selecting, identity));
+  if (it == group_ids_.end()) {
+    missing = true;
+    return kNoId;
+  }
+  return it->second;
+}
+
 void RuleBuilder::emit(uint32_t group, PeerKind kind, uint64_t value, uint32_t rule_ref,
                        uint32_t set) {
-  rows.push_back({PolicyTables::allow_key(group, kind, value), rule_ref, set});
+  out_->push_back({PolicyTables::allow_key(group, kind, value), rule_ref, set});
 }
 
 void RuleBuilder::build_rows() {
@@ -131,13 +190,55 @@ void RuleBuilder::build_rows() {
       bool ingress = group.direction == Direction::ingress;
       const auto& rules = ingress ? policy.ingress : policy.egress;
       uint32_t ref = first_rule_ref_[p] + (ingress ? 0 : uint32_t(policy.ingress.size()));
-      for (uint32_t r = 0; r < rules.size(); ++r) add_rule(g, policy, rules[r], ref + r);
+      for (uint32_t r = 0; r < rules.size(); ++r) add_rule(g, p, rules[r], ref + r);
     }
   }
 }
 
-void RuleBuilder::add_rule(uint32_t g, const NetworkPolicy& policy, const PolicyRule& rule,
+std::vector<AllowRow> RuleBuilder::rows_of_group(uint32_t g) {
+  std::erase_if(named_egress_, [g](const NamedEgressRule& n) { return n.group == g; });
+  std::vector<AllowRow> out;
+  out_ = &out;
+  const auto& policies = index_.cluster().policies;
+  const GroupRecord& group = groups[g];
+  for (uint32_t p : group.policies) {
+    const NetworkPolicy& policy = policies[p];
+    bool ingress = group.direction == Direction::ingress;
+    const auto& rules = ingress ? policy.ingress : policy.egress;
+    uint32_t ref = first_rule_ref_[p] + (ingress ? 0 : uint32_t(policy.ingress.size()));
+    for (uint32_t r = 0; r < rules.size(); ++r) add_rule(g, p, rules[r], ref + r);
+  }
+  out_ = &rows;
+  return out;
+}
+
+std::vector<AllowRow> RuleBuilder::identity_rows(uint32_t id, const std::vector<uint32_t>& skip) {
+  std::vector<AllowRow> out;
+  out_ = &out;
+  const auto& policies = index_.cluster().policies;
+  const IdentityRecord& remote = index_.identities()[id];
+  for (const NamedEgressRule& n : named_egress_) {
+    if (std::binary_search(skip.begin(), skip.end(), n.group)) continue;
+    const NetworkPolicy& policy = policies[n.policy];
+    const PolicyRule& rule = policy.egress[n.rule];
+    std::vector<const PolicyPort*> named;
+    for (const auto& port : rule.ports) {
+      if (!port.named_port.empty()) named.push_back(&port);
+    }
+    PortSpec spec = named_spec(remote, named);
+    if (spec.ranges.empty()) continue;
+    uint32_t ref = first_rule_ref_[n.policy] + uint32_t(policy.ingress.size()) + n.rule;
+    bool selected = rule.peers.empty();
+    for (const auto& peer : rule.peers) selected = selected || peer_selects(policy, &peer, id);
+    if (selected) emit(n.group, PeerKind::identity, id, ref, intern(spec));
+  }
+  out_ = &rows;
+  return out;
+}
+
+void RuleBuilder::add_rule(uint32_t g, uint32_t policy_id, const PolicyRule& rule,
                            uint32_t rule_ref) {
+  const NetworkPolicy& policy = index_.cluster().policies[policy_id];
   const GroupRecord& group = groups[g];
   bool ingress = group.direction == Direction::ingress;
 
@@ -160,6 +261,10 @@ void RuleBuilder::add_rule(uint32_t g, const NetworkPolicy& policy, const Policy
   merge_ranges(spec.ranges);
   bool has_fixed_ports = spec.all_protocols || !spec.ranges.empty();
   uint32_t set = intern(spec);
+  if (!peer_named.empty()) {
+    uint32_t index = uint32_t(&rule - policy.egress.data());
+    named_egress_.push_back({g, policy_id, index});
+  }
 
   if (rule.peers.empty()) {
     if (has_fixed_ports) emit(g, PeerKind::any_peer, 0, rule_ref, set);
@@ -234,7 +339,7 @@ const std::vector<RemoteKey>& RuleBuilder::remote_keys(const NetworkPolicy& poli
                                                        const PolicyPeer& peer) {
   std::string memo_key;
   if (peer.ip_block) {
-    memo_key = "b" + std::to_string(block_of_peer_.at(&peer));
+    memo_key = "b" + std::to_string(block_of(peer));
   } else if (!peer.namespace_selector) {
     memo_key = "p" + policy.namespace_name + "\n" + peer.pod_selector->canonical();
   } else {
@@ -246,7 +351,7 @@ const std::vector<RemoteKey>& RuleBuilder::remote_keys(const NetworkPolicy& poli
   auto& keys = it->second;
 
   if (peer.ip_block) {
-    for (uint32_t cls : cidrs_.classes_of_block(block_of_peer_.at(&peer))) {
+    for (uint32_t cls : cidrs_.classes_of_block(block_of(peer))) {
       keys.push_back({PeerKind::cidr, cls});
     }
   } else if (!peer.namespace_selector) {
@@ -267,23 +372,41 @@ const std::vector<RemoteKey>& RuleBuilder::remote_keys(const NetworkPolicy& poli
   return keys;
 }
 
+PortSpec RuleBuilder::named_spec(const IdentityRecord& remote,
+                                 const std::vector<const PolicyPort*>& named) {
+  PortSpec spec;
+  for (const PolicyPort* port : named) {
+    if (uint16_t n = resolve_named_port(remote, port->named_port, port->protocol)) {
+      spec.ranges.push_back({uint8_t(port->protocol), n, n});
+    }
+  }
+  merge_ranges(spec.ranges);
+  return spec;
+}
+
+// Does a pod-naming peer entry (not an ipBlock; nullptr = every peer) select identity `id`?
+bool RuleBuilder::peer_selects(const NetworkPolicy& policy, const PolicyPeer* peer, uint32_t id) {
+  if (!peer) return true;
+  if (peer->ip_block) return false;
+  const IdentityRecord& identity = index_.identities()[id];
+  if (!peer->namespace_selector) {
+    return identity.namespace_id == index_.namespace_id(policy.namespace_name) &&
+           peer->pod_selector->matches(identity.labels);
+  }
+  const auto& namespaces = index_.namespaces_matching(*peer->namespace_selector);
+  if (!std::binary_search(namespaces.begin(), namespaces.end(), identity.namespace_id)) {
+    return false;
+  }
+  return !peer->pod_selector || peer->pod_selector->matches(identity.labels);
+}
+
 // Egress named ports resolve against the destination pod, so the rows go per identity (or,
 // for an ipBlock peer, per endpoint whose address lies in the block). Non-pod destinations
 // have no container ports and never match a named port.
 void RuleBuilder::add_named_egress(uint32_t g, const NetworkPolicy& policy, const PolicyPeer* peer,
                                    const std::vector<const PolicyPort*>& named, uint32_t rule_ref) {
-  auto spec_for = [&](const IdentityRecord& remote) {
-    PortSpec spec;
-    for (const PolicyPort* port : named) {
-      if (uint16_t n = resolve_named_port(remote, port->named_port, port->protocol)) {
-        spec.ranges.push_back({uint8_t(port->protocol), n, n});
-      }
-    }
-    merge_ranges(spec.ranges);
-    return spec;
-  };
   auto emit_identity = [&](uint32_t id) {
-    PortSpec spec = spec_for(index_.identities()[id]);
+    PortSpec spec = named_spec(index_.identities()[id], named);
     if (!spec.ranges.empty()) emit(g, PeerKind::identity, id, rule_ref, intern(spec));
   };
 
@@ -293,12 +416,12 @@ void RuleBuilder::add_named_egress(uint32_t g, const NetworkPolicy& policy, cons
     return;
   }
   if (peer->ip_block) {
-    const auto& classes = cidrs_.classes_of_block(block_of_peer_.at(peer));
+    const auto& classes = cidrs_.classes_of_block(block_of(*peer));
     const auto& endpoints = index_.endpoints();
     for (uint32_t e = 0; e < endpoints.size(); ++e) {
       uint32_t cls = cidrs_.class_of(endpoints[e].address);
       if (cls == kNoId || !std::binary_search(classes.begin(), classes.end(), cls)) continue;
-      PortSpec spec = spec_for(identities[endpoints[e].identity]);
+      PortSpec spec = named_spec(identities[endpoints[e].identity], named);
       if (!spec.ranges.empty()) emit(g, PeerKind::endpoint, e, rule_ref, intern(spec));
     }
     return;

@@ -8,12 +8,54 @@
 
 namespace podwall {
 
-namespace {
-
-// Open-addressing tables stay at most half full so that a miss ends within a probe or two.
-size_t table_size_for(size_t entries) {
-  return std::bit_ceil(std::max<size_t>(entries * 2, 8));
+void sort_rows(std::vector<AllowRow>& rows) {
+  std::sort(rows.begin(), rows.end(), [](const AllowRow& a, const AllowRow& b) {
+    return std::tie(a.key, a.rule_ref, a.port_set) < std::tie(b.key, b.rule_ref, b.port_set);
+  });
+  rows.erase(std::unique(rows.begin(), rows.end(),
+                         [](const AllowRow& a, const AllowRow& b) {
+                           return a.key == b.key && a.rule_ref == b.rule_ref &&
+                                  a.port_set == b.port_set;
+                         }),
+             rows.end());
 }
+
+AllowSlot pack_allow_slot(RuleBuilder& rules, const AllowRow* first, const AllowRow* last,
+                          PortSpec& scratch, PolicyTables& t, SlotProvenance& why) {
+  // Most keys come from one rule: its port set is already merged.
+  const PortSpec* spec = &rules.port_specs[first->port_set];
+  if (last - first > 1) {
+    scratch.all_protocols = false;
+    scratch.ranges.clear();
+    for (const AllowRow* r = first; r < last; ++r) {
+      const PortSpec& one = rules.port_specs[r->port_set];
+      scratch.all_protocols |= one.all_protocols;
+      scratch.ranges.insert(scratch.ranges.end(), one.ranges.begin(), one.ranges.end());
+    }
+    if (scratch.all_protocols) scratch.ranges.clear();
+    merge_ranges(scratch.ranges);
+    spec = &scratch;
+  }
+  AllowSlot slot{};
+  slot.key = first->key;
+  if (spec->all_protocols) {
+    slot.ports = SlotPorts::all_protocols;
+  } else if (spec->ranges.size() == 1) {
+    slot.ports = SlotPorts::range;
+    slot.ip_proto = spec->ranges[0].ip_proto;
+    slot.range = {spec->ranges[0].first, spec->ranges[0].last};
+  } else {
+    slot.ports = SlotPorts::port_set;
+    slot.port_set = spec == &scratch ? rules.intern(scratch) : first->port_set;
+  }
+  why = {uint32_t(t.provenance.size()), uint32_t(last - first)};
+  for (const AllowRow* r = first; r < last; ++r) {
+    t.provenance.push_back({r->rule_ref, r->port_set});
+  }
+  return slot;
+}
+
+namespace {
 
 // Needs t.identities.
 void pack_endpoints(const ClusterIndex& index, const CidrClasses& cidrs, PolicyTables& t) {
@@ -56,15 +98,7 @@ void pack_endpoints(const ClusterIndex& index, const CidrClasses& cidrs, PolicyT
 
 void pack_allow_map(RuleBuilder& rules, PolicyTables& t) {
   auto& rows = rules.rows;
-  std::sort(rows.begin(), rows.end(), [](const AllowRow& a, const AllowRow& b) {
-    return std::tie(a.key, a.rule_ref, a.port_set) < std::tie(b.key, b.rule_ref, b.port_set);
-  });
-  rows.erase(std::unique(rows.begin(), rows.end(),
-                         [](const AllowRow& a, const AllowRow& b) {
-                           return a.key == b.key && a.rule_ref == b.rule_ref &&
-                                  a.port_set == b.port_set;
-                         }),
-             rows.end());
+  sort_rows(rows);
 
   size_t keys = 0;
   for (size_t i = 0; i < rows.size(); ++i) keys += i == 0 || rows[i].key != rows[i - 1].key;
@@ -84,41 +118,13 @@ void pack_allow_map(RuleBuilder& rules, PolicyTables& t) {
   };
   size_t warmed = 0;
 
-  PortSpec merged;
+  PortSpec scratch;
   for (size_t begin = 0; begin < rows.size();) {
     while (warmed < begin + kLookahead) warm(warmed++);
     size_t end = begin + 1;
     while (end < rows.size() && rows[end].key == rows[begin].key) ++end;
-    // Most keys come from one rule: its port set is already merged.
-    const PortSpec* spec = &rules.port_specs[rows[begin].port_set];
-    if (end - begin > 1) {
-      merged.all_protocols = false;
-      merged.ranges.clear();
-      for (size_t r = begin; r < end; ++r) {
-        const PortSpec& one = rules.port_specs[rows[r].port_set];
-        merged.all_protocols |= one.all_protocols;
-        merged.ranges.insert(merged.ranges.end(), one.ranges.begin(), one.ranges.end());
-      }
-      if (merged.all_protocols) merged.ranges.clear();
-      merge_ranges(merged.ranges);
-      spec = &merged;
-    }
-    AllowSlot slot{};
-    slot.key = rows[begin].key;
-    if (spec->all_protocols) {
-      slot.ports = SlotPorts::all_protocols;
-    } else if (spec->ranges.size() == 1) {
-      slot.ports = SlotPorts::range;
-      slot.ip_proto = spec->ranges[0].ip_proto;
-      slot.range = {spec->ranges[0].first, spec->ranges[0].last};
-    } else {
-      slot.ports = SlotPorts::port_set;
-      slot.port_set = spec == &merged ? rules.intern(merged) : rows[begin].port_set;
-    }
-    SlotProvenance why{uint32_t(t.provenance.size()), uint32_t(end - begin)};
-    for (size_t r = begin; r < end; ++r) {
-      t.provenance.push_back({rows[r].rule_ref, rows[r].port_set});
-    }
+    SlotProvenance why;
+    AllowSlot slot = pack_allow_slot(rules, &rows[begin], &rows[end], scratch, t, why);
     uint64_t group = (slot.key >> 40) - 1;
     t.group_probes[group].kinds |= uint16_t(1u << ((slot.key >> kValueBits) & 0xf));
     size_t i = mix64(slot.key) & mask;
@@ -129,10 +135,6 @@ void pack_allow_map(RuleBuilder& rules, PolicyTables& t) {
   }
   t.stats.allow_entries = keys;
 }
-
-// Bits of filter per allow-map key: with two bits set per key in one word, about 1.5% of the
-// keys a group does not have pass its filter.
-constexpr size_t kFilterBitsPerKey = 16;
 
 void pack_filters(PolicyTables& t) {
   std::vector<uint32_t> keys_of_group(t.group_probes.size(), 0);

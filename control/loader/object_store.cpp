@@ -242,10 +242,21 @@ ClusterDelta ObjectStore::patched_delta() const {
   }
   Touches<Pod> pods;
   Touches<NetworkPolicy> policies;
+  // Namespace objects are usually written in the same file as their pods: one that left and
+  // came back with the same labels changed nothing.
+  std::map<std::string_view, Touch<Namespace>> namespaces;
   for (const Change& change : changes_) {
-    if (!change.left.namespaces.empty() || !change.entered.namespaces.empty()) return delta;
+    for (const Namespace& ns : change.left.namespaces) {
+      auto [it, first] = namespaces.try_emplace(ns.name);
+      if (first) it->second.before = &ns;
+      it->second.after = nullptr;
+    }
+    for (const Namespace& ns : change.entered.namespaces) namespaces[ns.name].after = &ns;
     touch(pods, change.left.pods, change.entered.pods);
     touch(policies, change.left.policies, change.entered.policies);
+  }
+  for (const auto& [name, t] : namespaces) {
+    if (!t.before || !t.after || t.before->labels != t.after->labels) return delta;
   }
   delta.everything = false;
   classify(pods, delta.pods_added, delta.pods_removed, delta.pods_changed);

@@ -3,8 +3,6 @@
 #include <cstdio>
 #include <exception>
 
-#include "control/compiler/compiler.h"
-
 namespace podwall {
 namespace {
 
@@ -34,7 +32,9 @@ std::unique_ptr<PolicyTables> HotReloader::initial_tables() {
                 cluster.namespaces.size(), cluster.pods.size(), cluster.policies.size(),
                 cluster.policies.size() == 1 ? "y" : "ies");
   log_(line);
-  return compile_policy(cluster);
+  auto tables = compiler_.compile(cluster);
+  live_ = tables.get();
+  return tables;
 }
 
 void HotReloader::on_readable() {
@@ -76,7 +76,12 @@ void HotReloader::reload(const ChangeSet& changes, bool forced) {
   const Clock::time_point built_at = Clock::now();
   std::unique_ptr<PolicyTables> tables;
   try {
-    tables = compile_policy(cluster);
+    // A forced reload compiles from scratch: the way out should a patch ever go wrong.
+    if (forced || !live_) {
+      tables = compiler_.compile(cluster);
+    } else {
+      tables = compiler_.update(cluster, loader_.last_delta(), *live_);
+    }
   } catch (const std::exception& e) {
     // The live generation stays: a failed compile must neither open nor close anything.
     ++counters_.failed_compiles;
@@ -87,7 +92,9 @@ void HotReloader::reload(const ChangeSet& changes, bool forced) {
   }
   counters_.last_compile_error.clear();
   const Clock::time_point compiled_at = Clock::now();
+  live_ = tables.get();
   uint64_t generation = sink_.publish(std::move(tables));
+  counters_.patched += compiler_.last_was_patch();
   bool confirmed = sink_.wait_all(generation, settings_.worker_wait);
   const Clock::time_point done = Clock::now();
   ++counters_.reloads;
@@ -99,14 +106,16 @@ void HotReloader::reload(const ChangeSet& changes, bool forced) {
   counters_.last_publish = done - compiled_at;
   latency_.record(done - changes.first_seen);
   work_.record(done - started);
-  char line[256];
+  char line[512];
   std::snprintf(
       line, sizeof(line),
       "podwall: reloaded generation=%llu in %.1f ms (change seen %.1f ms ago; %zu file(s) "
-      "parsed, %zu removed%s)%s",
+      "parsed, %zu removed%s; %s%s)%s",
       static_cast<unsigned long long>(generation), ms(done - started),
       ms(done - changes.first_seen), applied.parsed, applied.removed,
       applied.rescanned ? ", full re-scan" : "",
+      compiler_.last_was_patch() ? "patched" : "full compile: ",
+      compiler_.last_was_patch() ? "" : (forced ? "forced" : compiler_.last_full_reason()),
       confirmed ? "" : " (some workers did not confirm)");
   log_(line);
 }

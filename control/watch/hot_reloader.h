@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "control/compiler/policy_compiler.h"
 #include "control/watch/change_set.h"
 #include "control/watch/directory_watcher.h"
 #include "control/watch/incremental_loader.h"
@@ -37,6 +38,7 @@ struct ReloadSettings {
 
 struct ReloadStatus {
   uint64_t reloads = 0;          // generations published by this reloader
+  uint64_t patched = 0;          // of those, built by patching the previous tables
   uint64_t failed_compiles = 0;  // compiles that threw; the live generation stayed
   std::string last_compile_error;
   std::chrono::nanoseconds last_duration{0};  // last reload: start of work -> workers confirmed
@@ -66,7 +68,8 @@ class HotReloader {
   bool start_watching(std::string& error);
 
   // Loads the whole directory and compiles it (start-up). Throws what the compiler throws: at
-  // start-up there is no last good generation to keep.
+  // start-up there is no last good generation to keep. The caller publishes the tables to the
+  // sink this reloader was given (later reloads patch them).
   std::unique_ptr<PolicyTables> initial_tables();
 
   int fd() const { return watcher_.fd(); }
@@ -88,6 +91,10 @@ class HotReloader {
   void report_diagnostics();
 
   IncrementalLoader loader_;
+  PolicyCompiler compiler_;
+  // The tables published last: what the next reload patches. The sink keeps them alive until
+  // the next publish (table_sink.h).
+  const PolicyTables* live_ = nullptr;
   TableSink& sink_;
   ReloadSettings settings_;
   Log log_;

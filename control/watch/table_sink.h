@@ -18,6 +18,8 @@ class TableSink {
   virtual ~TableSink() = default;
 
   // Makes `tables` the live generation; returns its number. May block for an RCU grace period.
+  // Keeps `tables` alive and unchanged (but for `generation`) at least until the next publish:
+  // the reloader builds the next generation from them.
   virtual uint64_t publish(std::unique_ptr<PolicyTables> tables) = 0;
   // The generation published last (0: none).
   virtual uint64_t generation() const = 0;

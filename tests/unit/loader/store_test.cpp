@@ -369,13 +369,21 @@ TEST_F(StoreDelta, ChangesBetweenMergesCollapse) {
   EXPECT_TRUE(delta == "pods~ shop/b" || delta == "pods~ shop/a shop/b") << delta;
 }
 
-TEST_F(StoreDelta, NamespaceObjectIsEverything) {
+TEST_F(StoreDelta, NamespaceObjectChangeIsEverything) {
   put(store, "ns.yaml", namespace_object("shop", "tier: front"));
   EXPECT_EQ(next(), "everything");
   put(store, "ns.yaml", namespace_object("shop", "tier: back"));
   EXPECT_EQ(next(), "everything");
-  // Even a file whose Namespace object did not change: the brief is "any Namespace object".
+  // A file that keeps its Namespace object as it was (the usual namespace-per-file layout)
+  // changes only its other objects.
   put(store, "ns.yaml", namespace_object("shop", "tier: back") + "---\n" + policy("q", "80"));
+  EXPECT_EQ(next(), "policies+ shop/q");
+  put(store, "ns.yaml", namespace_object("shop", "tier: back") + "---\n" + policy("q", "81"));
+  EXPECT_EQ(next(), "policies~ shop/q");
+  // Same labels but the Namespace object is gone: the namespace becomes implied.
+  put(store, "ns.yaml", policy("q", "81"));
+  EXPECT_EQ(next(), "everything");
+  put(store, "ns.yaml", namespace_object("shop", "tier: back") + "---\n" + policy("q", "81"));
   EXPECT_EQ(next(), "everything");
   store.remove_file("ns.yaml");
   EXPECT_EQ(next(), "everything");
