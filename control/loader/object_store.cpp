@@ -98,8 +98,19 @@ bool replace_sorted(std::vector<T>& objects, const std::vector<T>& left,
   };
   std::vector<T> arriving(entered);
   std::sort(arriving.begin(), arriving.end(), by_name<T>);
+  for (size_t i = 1; i < arriving.size(); ++i) {
+    if (same_name(arriving[i - 1], arriving[i])) return false;
+  }
+  // The same names again (a file rewritten with some objects edited, the usual change): each
+  // takes its predecessor's place, and the other objects are not moved at all.
+  if (std::equal(leaving.begin(), leaving.end(), arriving.begin(), arriving.end(),
+                 [](const T* a, const T& b) { return same_name(*a, b); })) {
+    for (T& object : arriving) {
+      *std::lower_bound(objects.begin(), objects.end(), object, by_name<T>) = std::move(object);
+    }
+    return true;
+  }
   for (size_t i = 0; i < arriving.size(); ++i) {
-    if (i > 0 && same_name(arriving[i - 1], arriving[i])) return false;
     auto at = std::lower_bound(objects.begin(), objects.end(), arriving[i], by_name<T>);
     if (at != objects.end() && same_name(*at, arriving[i]) && !is_leaving(*at)) return false;
   }
