@@ -21,6 +21,7 @@ class DataplaneSink : public TableSink {
  public:
   explicit DataplaneSink(Dataplane& dataplane) : dataplane_(dataplane) {}
   uint64_t publish(std::unique_ptr<PolicyTables> tables) override;
+  void reclaim() override { dataplane_.reclaim(); }
   uint64_t generation() const override { return dataplane_.generation(); }
   std::vector<uint64_t> worker_generations() const override;
   bool wait_all(uint64_t generation, std::chrono::milliseconds timeout) const override;

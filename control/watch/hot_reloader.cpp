@@ -109,14 +109,16 @@ void HotReloader::reload(const ChangeSet& changes, bool forced) {
   char line[512];
   std::snprintf(
       line, sizeof(line),
-      "podwall: reloaded generation=%llu in %.1f ms (change seen %.1f ms ago; %zu file(s) "
-      "parsed, %zu removed%s; %s%s)%s",
-      static_cast<unsigned long long>(generation), ms(done - started),
+      "podwall: reloaded generation=%llu in %.1f ms (read+parse %.1f, merge %.1f, compile %.1f, "
+      "publish %.1f; change seen %.1f ms ago; %zu file(s) parsed, %zu removed%s; %s%s)%s",
+      static_cast<unsigned long long>(generation), ms(done - started), ms(applied_at - started),
+      ms(built_at - applied_at), ms(compiled_at - built_at), ms(done - compiled_at),
       ms(done - changes.first_seen), applied.parsed, applied.removed,
       applied.rescanned ? ", full re-scan" : "",
       compiler_.last_was_patch() ? "patched" : "full compile: ",
       compiler_.last_was_patch() ? "" : (forced ? "forced" : compiler_.last_full_reason()),
       confirmed ? "" : " (some workers did not confirm)");
+  sink_.reclaim();
   log_(line);
 }
 

@@ -21,6 +21,9 @@ class TableSink {
   // Keeps `tables` alive and unchanged (but for `generation`) at least until the next publish:
   // the reloader builds the next generation from them.
   virtual uint64_t publish(std::unique_ptr<PolicyTables> tables) = 0;
+  // Frees what the last publish replaced, if the sink kept it for later. Called once the
+  // reload is done and timed.
+  virtual void reclaim() {}
   // The generation published last (0: none).
   virtual uint64_t generation() const = 0;
   // The generation each worker last ran (empty without workers).

@@ -138,6 +138,10 @@ uint64_t Dataplane::publish(std::unique_ptr<PolicyTables> tables) {
   return impl_->publisher->publish(std::move(tables));
 }
 
+void Dataplane::reclaim() {
+  if (impl_->publisher) impl_->publisher->reclaim();
+}
+
 uint64_t Dataplane::generation() const {
   return impl_->publisher ? impl_->publisher->generation() : 0;
 }

@@ -80,10 +80,11 @@ class Dataplane {
   bool start(const DataplaneConfig& config, std::string& error);
 
   // Control thread, any time after start(). Stamps the tables with the next generation number,
-  // makes them visible to every worker (release store), waits for an RCU grace period and frees
-  // the previous generation. Returns the new generation. Blocks for the grace period; never
-  // call it from a worker.
+  // makes them visible to every worker (release store), waits for an RCU grace period and
+  // retires the previous generation, which reclaim() (or the next publish) frees. Returns the
+  // new generation. Blocks for the grace period; never call it from a worker.
   uint64_t publish(std::unique_ptr<PolicyTables> tables);
+  void reclaim();
 
   // The generation most recently published (0: none).
   uint64_t generation() const;

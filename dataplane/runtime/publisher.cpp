@@ -27,6 +27,7 @@ Publisher::~Publisher() {
 uint64_t Publisher::publish(std::unique_ptr<PolicyTables> tables) {
   std::lock_guard<std::mutex> lock(publish_mutex_);
   if (!tables) return generation_.load(std::memory_order_relaxed);  // nothing to publish
+  retired_.reset();
   uint64_t generation = generation_.load(std::memory_order_relaxed) + 1;
   tables->generation = generation;
   const PolicyTables* old = current_.exchange(tables.release(), std::memory_order_acq_rel);
@@ -43,9 +44,14 @@ uint64_t Publisher::publish(std::unique_ptr<PolicyTables> tables) {
                                     std::chrono::steady_clock::now() - visible)
                                     .count()),
                        std::memory_order_relaxed);
-  delete old;
+  retired_.reset(old);
   PW_LOG(control, INFO, "generation %lu live\n", static_cast<unsigned long>(generation));
   return generation;
+}
+
+void Publisher::reclaim() {
+  std::lock_guard<std::mutex> lock(publish_mutex_);
+  retired_.reset();
 }
 
 }  // namespace podwall

@@ -49,9 +49,14 @@ class Publisher {
   // Any thread. Workers: valid until their next quiescent(). nullptr before the first publish.
   const PolicyTables* current() const { return current_.load(std::memory_order_acquire); }
 
-  // Control thread(s); serialised. Stamps and publishes `tables`, waits for a grace period,
-  // frees the previous generation. Returns the new generation number (1, 2, ...).
+  // Control thread(s); serialised. Stamps and publishes `tables`, waits for a grace period and
+  // retires the previous generation: no worker holds it any more, and reclaim() frees it (as
+  // does the next publish). Freeing tens of megabytes is kept out of publish() so that the
+  // time until a new policy is in force does not include it. Returns the new generation
+  // number (1, 2, ...).
   uint64_t publish(std::unique_ptr<PolicyTables> tables);
+  // Control thread(s): frees the retired generation, if any.
+  void reclaim();
 
   // Any thread: the last generation published (0: none).
   uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
@@ -67,7 +72,8 @@ class Publisher {
   std::atomic<uint64_t> generation_{0};
   std::atomic<uint64_t> live_since_ns_{0};
   std::atomic<uint64_t> last_grace_ns_{0};
-  std::mutex publish_mutex_;  // control threads only; workers never touch it
+  std::unique_ptr<const PolicyTables> retired_;  // past its grace period; under publish_mutex_
+  std::mutex publish_mutex_;                     // control threads only; workers never touch it
 };
 
 }  // namespace podwall

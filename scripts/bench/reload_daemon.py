@@ -130,6 +130,24 @@ def main() -> int:
         print(f"  daemon's own figures over all {st['latency_samples']} reloads: latency p50 "
               f"{st['latency_p50_ms']:.1f} ms, p99 {st['latency_p99_ms']:.1f} ms; work "
               f"(debounce excluded) p50 {st['work_p50_ms']:.1f} ms, p99 {st['work_p99_ms']:.1f} ms")
+    # The daemon logs each reload's work (end of debounce -> every worker on the new
+    # generation) and whether it patched; the one-object changes are the last ones.
+    reloads = re.findall(
+        r"reloaded generation=\d+ in ([\d.]+) ms \(read\+parse ([\d.]+), merge ([\d.]+), "
+        r"compile ([\d.]+), publish ([\d.]+);.*?; (patched|full compile: [^)]*)\)",
+        log)[-args.changes:] if args.changes else []
+    if reloads:
+        work = [float(r[0]) for r in reloads]
+        patched = sum(1 for r in reloads if r[5] == "patched")
+        print(f"  daemon's work per one-object change (its log, debounce excluded): p50 "
+              f"{pct(work, 50):.1f} ms, p99 {pct(work, 99):.1f} ms, max {max(work):.1f} ms; "
+              f"{patched} of {len(reloads)} patched")
+        stages = ("read+parse", "merge", "compile", "publish")
+        print("    stage p50 ms: " + ", ".join(
+            f"{name} {pct([float(r[i + 1]) for r in reloads], 50):.1f}"
+            for i, name in enumerate(stages)))
+        for how in sorted({r[5] for r in reloads if r[5] != "patched"}):
+            print(f"    {how}")
     errors = re.findall(r"^\S+:\d+:\d+: .*$", log, re.M)  # loader diagnostics, if any
     if errors:
         print("  daemon reported:", *errors[:5], sep="\n    ")
