@@ -20,9 +20,15 @@ class CompilerState {
   ClusterIndex index;
   CidrClasses cidrs;
   RuleBuilder rules;
+  // Sizes the last full compile made, against which patches' garbage is measured.
+  size_t compiled_filter_words = 0;
+  size_t compiled_rule_refs = 0;
 };
 
 namespace {
+
+// Garbage a patched generation may carry beyond twice the live size, per kind.
+constexpr size_t kGarbageSlack = 4096;
 
 void check_limits(const ClusterIndex& index, const RuleBuilder& rules) {
   if (rules.groups.size() > kMaxGroups || index.namespace_count() >= (1u << kPairBits) ||
@@ -123,6 +129,8 @@ std::unique_ptr<PolicyTables> PolicyCompiler::compile(const Cluster& cluster) {
 
   auto tables = pack_tables(index, cidrs, rules);
   tables->stats.ip_sets = index.resolved_sets() + cidrs.block_count();
+  state->compiled_filter_words = tables->allow_filter.size();
+  state->compiled_rule_refs = tables->rule_refs.size();
   state_ = std::move(state);
   last_was_patch_ = false;
   last_full_reason_ = "a full compile was asked for";
@@ -357,6 +365,19 @@ std::unique_ptr<PolicyTables> PolicyCompiler::patch(const Cluster& cluster,
     t->port_ranges.insert(t->port_ranges.end(), spec.ranges.begin(), spec.ranges.end());
   }
   t->rule_refs = rules.rule_refs;
+
+  // Patches leave garbage behind: provenance and rule references nothing points to, filters
+  // that moved, identities whose pods all left. Past twice what a compile would make, compact
+  // by compiling in full, so that memory stays bounded however long the daemon runs.
+  size_t live_identities = 0;
+  for (const IdentityRecord& identity : index.identities()) live_identities += !identity.pods.empty();
+  if (t->provenance.size() > 2 * all.size() + kGarbageSlack ||
+      t->allow_filter.size() > 2 * state_->compiled_filter_words + kGarbageSlack ||
+      t->rule_refs.size() > 2 * state_->compiled_rule_refs + kGarbageSlack ||
+      t->identities.size() > 2 * live_identities + kGarbageSlack) {
+    t.reset();
+    return full("compacting what earlier patches left behind");
+  }
 
   t->stats.identities = t->identities.size();
   t->stats.allow_entries = entries;

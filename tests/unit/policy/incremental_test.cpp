@@ -996,6 +996,50 @@ bool update_and_check(PolicyCompiler& compiler, std::unique_ptr<PolicyTables>& c
   return compiler.last_was_patch();
 }
 
+// A daemon patches for months: what patches leave behind (provenance, rule references, moved
+// filters, identities whose pods left) must be compacted, not pile up.
+TEST(IncrementalUpdate, ThousandsOfPatchesKeepTheTablesBounded) {
+  RawCluster raw = tiny_cluster();
+  PolicyCompiler compiler;
+  auto tables = compiler.compile(to_model(raw));
+  ASSERT_NE(tables, nullptr);
+  const auto fresh = compile_policy(to_model(raw));
+  const std::vector<FlowQuery> flows = {tcp("198.18.0.1", "198.18.0.2", 80),
+                                        tcp("198.18.0.1", "198.18.0.2", 81),
+                                        tcp("198.18.0.3", "198.18.0.2", 80)};
+  size_t patched = 0, compactions = 0, largest = 0;
+  const size_t updates = 12000;
+  for (size_t i = 0; i < updates; ++i) {
+    RawCluster next = raw;
+    if (i % 2 == 0) {
+      // A label nothing selects on, new every time (as a rollout's pod-template-hash is).
+      next.pods[2].labels["pod-template-hash"] = "h" + std::to_string(i);
+    } else {
+      next.policies[0].ingress[0].ports[0].port =
+          raw.policies[0].ingress[0].ports[0].port == 80 ? 81 : 80;
+    }
+    ClusterDelta delta = delta_between(raw, next);
+    auto updated = compiler.update(to_model(next), delta, *tables);
+    ASSERT_NE(updated, nullptr);
+    tables = std::move(updated);
+    raw = std::move(next);
+    patched += compiler.last_was_patch();
+    compactions += std::string(compiler.last_full_reason()).find("compacting") == 0;
+    largest = std::max({largest, tables->provenance.size(), tables->rule_refs.size(),
+                        tables->allow_filter.size(), tables->identities.size()});
+  }
+  for (const FlowQuery& flow : flows) {
+    EXPECT_EQ(classify(*tables, flow), reference_verdict(raw, flow)) << describe_flow(flow);
+  }
+  EXPECT_GT(patched, updates * 9 / 10);
+  EXPECT_GE(compactions, 1u);
+  // Bounded by twice a compile's size plus the slack the compiler allows (4096), plus one
+  // update's worth.
+  size_t compiled = std::max({fresh->provenance.size(), fresh->rule_refs.size(),
+                              fresh->allow_filter.size(), fresh->identities.size()});
+  EXPECT_LE(largest, 2 * compiled + 4096 + 16);
+}
+
 TEST(IncrementalUpdate, RelabelledPodAndEditedPortArePatched) {
   RawCluster raw = tiny_cluster();
   PolicyCompiler compiler;
