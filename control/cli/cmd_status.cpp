@@ -46,8 +46,10 @@ int run_status(const Args& args) {
                   u64(w, "lcore"), u64(w, "generation"));
     }
   }
-  std::printf("reloads          %" PRIu64 " (%" PRIu64 " failed compile(s))%s\n", u64(s, "reloads"),
-              u64(s, "failed_compiles"), s.bool_at("pending") ? ", changes pending" : "");
+  std::printf("reloads          %" PRIu64 " (%" PRIu64 " patched, %" PRIu64
+              " failed compile(s))%s\n",
+              u64(s, "reloads"), u64(s, "patched_reloads"), u64(s, "failed_compiles"),
+              s.bool_at("pending") ? ", changes pending" : "");
   std::printf("last reload      %.1f ms, at %s\n", s.number_at("last_reload_ms").value_or(0),
               format_time(s.number_at("last_reload_unix_ns").value_or(0)).c_str());
   std::printf("reload latency   p50 %.1f ms, p99 %.1f ms (change seen -> all workers; %" PRIu64

@@ -146,6 +146,7 @@ std::string ControlLoop::status_json() {
       .add("live_since_unix_ns", unix_ns(dataplane_.live_since()))
       .add("all_workers", generation_everywhere())
       .add("reloads", s.reloads)
+      .add("patched_reloads", s.patched)
       .add("failed_compiles", s.failed_compiles)
       .add("last_compile_error", s.last_compile_error)
       .add("last_reload_ms", ms(s.last_duration))

@@ -449,8 +449,13 @@ def case_leak(args) -> int:
     for name in ("namespaces.yaml", "pods.yaml", "policies.yaml"):
         shutil.copyfile(lab10 / name, mdir / name)
     good = (lab10 / "policies.yaml").read_text()
-    # The other version: the same policies minus the last document (a different table).
+    # Two other versions: the same policies minus the last document (a policy removed: a full
+    # compile), and one port number moved (a policy edited in place: the previous tables are
+    # patched). Cycling other, good, edited, good exercises both ways of building a generation.
     other = "---".join(good.split("---")[:-1]) if "---" in good else ""
+    edited = re.sub(r"port: (\d+)", lambda m: f"port: {int(m.group(1)) % 65535 + 1}", good,
+                    count=1)
+    versions = (other, good, edited, good)
     log_dir = Path(args.log_dir or lab.DEFAULT_LOG_DIR)
     log_dir.mkdir(parents=True, exist_ok=True)
     # No traffic needed: two net_null ports (workers poll them as they would real ones).
@@ -474,7 +479,7 @@ def case_leak(args) -> int:
         started = time.monotonic()
         for i in range(args.reloads):
             before = ctl.generation()
-            write_by_rename(other if i % 2 == 0 else good, target, staging)
+            write_by_rename(versions[i % len(versions)], target, staging)
             ctl.wait_socket(before + 1)
             if i == 0:
                 rss_first = rss_kib(pid)
@@ -495,6 +500,13 @@ def case_leak(args) -> int:
         print(f"  RSS at the end: {rss_last} KiB ({growth:+.1f}% against reload 1; "
               f"limit +5%): {'OK' if ok else 'MISMATCH'}")
         failures += not ok
+        # Half the changes are in-place edits: most of those must have been patched, or the
+        # patched path's garbage went untested here.
+        patched = status.get("patched_reloads", 0)
+        print(f"  {patched} of {status['reloads']} reloads patched the previous tables")
+        if patched < args.reloads // 4:
+            print("  MISMATCH: too few patched reloads")
+            failures += 1
         if status["generation"] < args.reloads + 1:
             print("  MISMATCH: fewer generations than reloads")
             failures += 1
