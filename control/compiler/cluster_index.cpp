@@ -66,6 +66,7 @@ ClusterIndex::ClusterIndex(const Cluster& cluster) : cluster_(&cluster) {
       // The loader always adds implied namespaces; a pod outside them is a caller bug, and
       // leaving it without identity keeps it off the wire rather than guessing.
       pod_identity_.push_back(kNoId);
+      pod_endpoints_.push_back({uint32_t(endpoints_.size()), uint32_t(endpoints_.size())});
       continue;
     }
     auto named = named_ports_of(pod);
@@ -81,9 +82,11 @@ ClusterIndex::ClusterIndex(const Cluster& cluster) : cluster_(&cluster) {
     }
     identities_[it->second].pods.push_back(pod_index);
     pod_identity_.push_back(it->second);
+    uint32_t first = uint32_t(endpoints_.size());
     for (const auto& address : pod.addresses) {
       endpoints_.push_back({address, pod_index, it->second});
     }
+    pod_endpoints_.push_back({first, uint32_t(endpoints_.size())});
   }
 }
 
@@ -238,11 +241,44 @@ void ClusterIndex::move_pod(uint32_t pod, uint32_t identity) {
 }
 
 std::pair<uint32_t, uint32_t> ClusterIndex::endpoints_of(uint32_t pod) const {
-  auto by_pod = [](const EndpointRecord& e, uint32_t p) { return e.pod < p; };
-  auto first = std::lower_bound(endpoints_.begin(), endpoints_.end(), pod, by_pod);
-  auto last = first;
-  while (last != endpoints_.end() && last->pod == pod) ++last;
-  return {uint32_t(first - endpoints_.begin()), uint32_t(last - endpoints_.begin())};
+  return pod_endpoints_[pod];
+}
+
+// Pod numbers are positions in the sorted cluster: one pod in or out renumbers those after it.
+void ClusterIndex::shift_pods(uint32_t from, int by) {
+  for (EndpointRecord& e : endpoints_) {
+    if (e.pod != kNoId && e.pod >= from) e.pod = uint32_t(int64_t(e.pod) + by);
+  }
+  for (IdentityRecord& identity : identities_) {
+    for (uint32_t& p : identity.pods) {
+      if (p >= from) p = uint32_t(int64_t(p) + by);
+    }
+  }
+}
+
+std::pair<uint32_t, uint32_t> ClusterIndex::insert_pod(uint32_t pod, const Pod& object,
+                                                       uint32_t identity) {
+  shift_pods(pod, +1);
+  uint32_t first = uint32_t(endpoints_.size());
+  for (const auto& address : object.addresses) endpoints_.push_back({address, pod, identity});
+  uint32_t last = uint32_t(endpoints_.size());
+  pod_identity_.insert(pod_identity_.begin() + pod, identity);
+  pod_endpoints_.insert(pod_endpoints_.begin() + pod, {first, last});
+  identities_[identity].pods.push_back(pod);
+  return {first, last};
+}
+
+std::pair<uint32_t, uint32_t> ClusterIndex::erase_pod(uint32_t pod) {
+  auto range = pod_endpoints_[pod];
+  for (uint32_t e = range.first; e < range.second; ++e) endpoints_[e].pod = kNoId;
+  if (uint32_t identity = pod_identity_[pod]; identity != kNoId) {
+    auto& pods = identities_[identity].pods;
+    pods.erase(std::find(pods.begin(), pods.end(), pod));
+  }
+  pod_identity_.erase(pod_identity_.begin() + pod);
+  pod_endpoints_.erase(pod_endpoints_.begin() + pod);
+  shift_pods(pod + 1, -1);
+  return range;
 }
 
 }  // namespace podwall

@@ -26,7 +26,7 @@ struct IdentityRecord {
 
 struct EndpointRecord {
   IpAddress address;
-  uint32_t pod = 0;
+  uint32_t pod = 0;  // kNoId: the pod left (patches keep endpoint numbers; policy_compiler.h)
   uint32_t identity = 0;
 };
 
@@ -95,6 +95,11 @@ class ClusterIndex {
   void move_pod(uint32_t pod, uint32_t identity);
   // Endpoint ids of pod `pod`: [first, last).
   std::pair<uint32_t, uint32_t> endpoints_of(uint32_t pod) const;
+  // A pod arriving at position `pod` of the sorted cluster, of identity `identity`: its
+  // addresses get the next endpoint ids, which are returned.
+  std::pair<uint32_t, uint32_t> insert_pod(uint32_t pod, const Pod& object, uint32_t identity);
+  // The pod at position `pod` leaves; its endpoint ids (returned) are not reused.
+  std::pair<uint32_t, uint32_t> erase_pod(uint32_t pod);
 
  private:
   const Cluster* cluster_;
@@ -104,7 +109,10 @@ class ClusterIndex {
   std::unordered_map<std::string, uint32_t> identity_ids_;
   std::vector<IdentityRecord> identities_;
   std::vector<std::vector<uint32_t>> by_namespace_;
+  void shift_pods(uint32_t from, int by);
+
   std::vector<uint32_t> pod_identity_;
+  std::vector<std::pair<uint32_t, uint32_t>> pod_endpoints_;  // per pod: [first, last) endpoint
   std::vector<EndpointRecord> endpoints_;
   std::unordered_map<std::string, std::vector<uint32_t>> ns_memo_;
   std::unordered_map<std::string, std::vector<uint32_t>> identity_memo_;

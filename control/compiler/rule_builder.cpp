@@ -419,6 +419,7 @@ void RuleBuilder::add_named_egress(uint32_t g, const NetworkPolicy& policy, cons
     const auto& classes = cidrs_.classes_of_block(block_of(*peer));
     const auto& endpoints = index_.endpoints();
     for (uint32_t e = 0; e < endpoints.size(); ++e) {
+      if (endpoints[e].pod == kNoId) continue;  // its pod left (a patch)
       uint32_t cls = cidrs_.class_of(endpoints[e].address);
       if (cls == kNoId || !std::binary_search(classes.begin(), classes.end(), cls)) continue;
       PortSpec spec = named_spec(identities[endpoints[e].identity], named);

@@ -2,6 +2,7 @@
 
 #include <bit>
 #include <cstddef>
+#include <cstring>
 
 #include "control/compiler/table_packer.h"
 #include "dataplane/policy/hashing.h"
@@ -13,28 +14,96 @@ uint32_t group_of(uint64_t key) {
   return uint32_t((key >> 40) - 1);
 }
 
+// What the compiler fills empty slots with (table_packer.cpp).
+constexpr V4Slot kEmptyV4{0, kNoId, kNoId, kNoId};
+constexpr V6Slot kEmptyV6{{}, kNoId, kNoId, kNoId, 0};
+
 uint16_t kind_bit(uint64_t key) {
   return uint16_t(1u << ((key >> kValueBits) & 0xf));
 }
 
-}  // namespace
-
-void erase_allow_key(PolicyTables& t, uint64_t key) {
-  const size_t mask = t.allow_map.size() - 1;
-  size_t hole = mix64(key) & mask;
-  while (t.allow_map[hole].key != key) hole = (hole + 1) & mask;
-  // Linear probing: an entry may move back into the hole only if its home is not in
-  // (hole, j], cyclically; otherwise a lookup starting at its home would stop at the hole.
-  for (size_t j = (hole + 1) & mask; t.allow_map[j].key != 0; j = (j + 1) & mask) {
-    size_t home = mix64(t.allow_map[j].key) & mask;
+// Backward-shift deletion in a linear-probing table: entries after the hole move back unless
+// their home lies cyclically in (hole, j], where a lookup would stop at the hole.
+template <class Slot, class Home>
+void erase_slot(std::vector<Slot, HugePageAllocator<Slot>>& table, size_t hole, Home home_of,
+                const Slot& empty, std::vector<SlotProvenance>* parallel) {
+  const size_t mask = table.size() - 1;
+  auto is_empty = [&](const Slot& s) { return std::memcmp(&s, &empty, sizeof(Slot)) == 0; };
+  for (size_t j = (hole + 1) & mask; !is_empty(table[j]); j = (j + 1) & mask) {
+    size_t home = home_of(table[j]) & mask;
     bool reachable = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
     if (reachable) continue;
-    t.allow_map[hole] = t.allow_map[j];
-    t.slot_provenance[hole] = t.slot_provenance[j];
+    table[hole] = table[j];
+    if (parallel) (*parallel)[hole] = (*parallel)[j];
     hole = j;
   }
-  t.allow_map[hole] = AllowSlot{};
-  t.slot_provenance[hole] = SlotProvenance{0, 0};
+  table[hole] = empty;
+  if (parallel) (*parallel)[hole] = SlotProvenance{0, 0};
+}
+
+template <class Table, class Match>
+size_t find_slot(const Table& table, size_t home, Match match) {
+  const size_t mask = table.size() - 1;
+  size_t i = home & mask;
+  while (!match(table[i])) i = (i + 1) & mask;
+  return i;
+}
+
+}  // namespace
+
+void set_address_identity(PolicyTables& t, const IpAddress& address, uint32_t endpoint,
+                          uint32_t identity) {
+  if (address.is_v4()) {
+    size_t i = find_slot(t.v4_endpoints, mix64(address.v4_host_order()),
+                         [&](const V4Slot& s) { return s.endpoint == endpoint; });
+    t.v4_endpoints[i].identity = identity;
+  } else {
+    size_t i = find_slot(t.v6_endpoints, hash_v6(address.bytes.data()),
+                         [&](const V6Slot& s) { return s.endpoint == endpoint; });
+    t.v6_endpoints[i].identity = identity;
+  }
+}
+
+void insert_address(PolicyTables& t, const IpAddress& address, uint32_t endpoint,
+                    uint32_t identity, uint32_t cidr_class) {
+  if (address.is_v4()) {
+    uint32_t a = address.v4_host_order();
+    size_t i = find_slot(t.v4_endpoints, mix64(a),
+                         [](const V4Slot& s) { return s.endpoint == kNoId; });
+    t.v4_endpoints[i] = {a, endpoint, identity, cidr_class};
+  } else {
+    size_t i = find_slot(t.v6_endpoints, hash_v6(address.bytes.data()),
+                         [](const V6Slot& s) { return s.endpoint == kNoId; });
+    V6Slot& slot = t.v6_endpoints[i];
+    std::memcpy(slot.address, address.bytes.data(), 16);
+    slot.endpoint = endpoint;
+    slot.identity = identity;
+    slot.cidr_class = cidr_class;
+  }
+}
+
+void erase_address(PolicyTables& t, const IpAddress& address) {
+  if (address.is_v4()) {
+    uint32_t a = address.v4_host_order();
+    size_t i = find_slot(t.v4_endpoints, mix64(a), [&](const V4Slot& s) {
+      return s.endpoint != kNoId && s.address == a;
+    });
+    erase_slot(
+        t.v4_endpoints, i, [](const V4Slot& s) { return mix64(s.address); }, kEmptyV4, nullptr);
+  } else {
+    size_t i = find_slot(t.v6_endpoints, hash_v6(address.bytes.data()), [&](const V6Slot& s) {
+      return s.endpoint != kNoId && std::memcmp(s.address, address.bytes.data(), 16) == 0;
+    });
+    erase_slot(
+        t.v6_endpoints, i, [](const V6Slot& s) { return hash_v6(s.address); }, kEmptyV6, nullptr);
+  }
+}
+
+void erase_allow_key(PolicyTables& t, uint64_t key) {
+  size_t i = find_slot(t.allow_map, mix64(key), [&](const AllowSlot& s) { return s.key == key; });
+  erase_slot(
+      t.allow_map, i, [](const AllowSlot& s) { return mix64(s.key); }, AllowSlot{},
+      &t.slot_provenance);
 }
 
 void insert_allow_slot(PolicyTables& t, const AllowSlot& slot, const SlotProvenance& why) {

@@ -24,6 +24,14 @@ void rebuild_group_filter(PolicyTables& t, uint32_t group, const std::vector<uin
 // Adds one key to its group's filter and kind mask.
 void add_to_group_filter(PolicyTables& t, uint64_t key);
 
+// Address slots: point the slot of `address` (endpoint `endpoint`) at another identity; add
+// one; take one out (deletion without tombstones, as for the allow map).
+void set_address_identity(PolicyTables& t, const IpAddress& address, uint32_t endpoint,
+                          uint32_t identity);
+void insert_address(PolicyTables& t, const IpAddress& address, uint32_t endpoint,
+                    uint32_t identity, uint32_t cidr_class);
+void erase_address(PolicyTables& t, const IpAddress& address);
+
 // How many entries the allow map may hold before a patch must give way to a full compile.
 inline size_t allow_map_capacity(const PolicyTables& t) {
   return t.allow_map.size() / 4 * 3;
