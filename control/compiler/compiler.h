@@ -20,7 +20,9 @@
 //   5. pack       (table_packer)   rows with the same key merge into one port set; hash tables
 //                                  and interval arrays are laid out; the result is immutable.
 //
-// The lookup a packet then takes is described in dataplane/policy/tables.h.
+// The lookup a packet then takes is described in dataplane/policy/tables.h. The hot reloader
+// compiles through PolicyCompiler (policy_compiler.h), which keeps these stages' state and
+// patches the previous tables for small changes.
 //
 // Thread: any thread but a worker's; allocates freely; never touches published tables.
 // Throws std::length_error when the cluster exceeds the table format's limits (2^24 groups,
