@@ -64,12 +64,12 @@ void set_address_identity(PolicyTables& t, const IpAddress& address, uint32_t en
   }
 }
 
-void insert_address(PolicyTables& t, const IpAddress& address, uint32_t endpoint,
-                    uint32_t identity, uint32_t cidr_class) {
+void insert_address(PolicyTables& t, const IpAddress& address, uint32_t endpoint, uint32_t identity,
+                    uint32_t cidr_class) {
   if (address.is_v4()) {
     uint32_t a = address.v4_host_order();
-    size_t i = find_slot(t.v4_endpoints, mix64(a),
-                         [](const V4Slot& s) { return s.endpoint == kNoId; });
+    size_t i =
+        find_slot(t.v4_endpoints, mix64(a), [](const V4Slot& s) { return s.endpoint == kNoId; });
     t.v4_endpoints[i] = {a, endpoint, identity, cidr_class};
   } else {
     size_t i = find_slot(t.v6_endpoints, hash_v6(address.bytes.data()),
@@ -85,9 +85,8 @@ void insert_address(PolicyTables& t, const IpAddress& address, uint32_t endpoint
 void erase_address(PolicyTables& t, const IpAddress& address) {
   if (address.is_v4()) {
     uint32_t a = address.v4_host_order();
-    size_t i = find_slot(t.v4_endpoints, mix64(a), [&](const V4Slot& s) {
-      return s.endpoint != kNoId && s.address == a;
-    });
+    size_t i = find_slot(t.v4_endpoints, mix64(a),
+                         [&](const V4Slot& s) { return s.endpoint != kNoId && s.address == a; });
     erase_slot(
         t.v4_endpoints, i, [](const V4Slot& s) { return mix64(s.address); }, kEmptyV4, nullptr);
   } else {

@@ -28,8 +28,8 @@ void add_to_group_filter(PolicyTables& t, uint64_t key);
 // one; take one out (deletion without tombstones, as for the allow map).
 void set_address_identity(PolicyTables& t, const IpAddress& address, uint32_t endpoint,
                           uint32_t identity);
-void insert_address(PolicyTables& t, const IpAddress& address, uint32_t endpoint,
-                    uint32_t identity, uint32_t cidr_class);
+void insert_address(PolicyTables& t, const IpAddress& address, uint32_t endpoint, uint32_t identity,
+                    uint32_t cidr_class);
 void erase_address(PolicyTables& t, const IpAddress& address);
 
 // How many entries the allow map may hold before a patch must give way to a full compile.
