@@ -61,6 +61,7 @@ class PodPatcher {
   }
 
   std::vector<uint32_t> take_new_identities() { return std::move(new_identities_); }
+  std::vector<uint32_t> take_new_groups() { return std::move(new_groups_); }
 
  private:
   // Gives the placement its identity: the one it was planned into, one an earlier pod of this
@@ -75,10 +76,26 @@ class PodPatcher {
     uint32_t ns = placement.record.namespace_id;
     placement.identity = index_.add_identity(std::move(placement.key), std::move(placement.record),
                                              placement.pod_class);
-    state_.rules.identity_groups.push_back(placement.groups);
-    const auto& g = placement.groups;
+    std::array<uint32_t, 2> g{kNoId, kNoId};
+    for (Direction dir : {Direction::ingress, Direction::egress}) {
+      size_t before = state_.rules.groups.size();
+      g[int(dir)] = state_.rules.find_or_add_group(placement.identity, dir);
+      if (state_.rules.groups.size() > before) add_group_to_tables(g[int(dir)]);
+    }
+    state_.rules.identity_groups.push_back(g);
     t_.identities.push_back({{g[0], g[1]}, ns, index_.ns_class(ns), placement.pod_class});
     new_identities_.push_back(placement.identity);
+  }
+
+  // A group made by this patch: its policies for explanations, and an empty filter of its
+  // own (its rows and filter bits come with the touched groups' in patch_allow_map).
+  void add_group_to_tables(uint32_t g) {
+    const GroupRecord& group = state_.rules.groups[g];
+    t_.groups.push_back({uint32_t(t_.group_policies.size()), uint32_t(group.policies.size())});
+    t_.group_policies.insert(t_.group_policies.end(), group.policies.begin(), group.policies.end());
+    t_.group_probes.push_back({uint32_t(t_.allow_filter.size()), 0, 0});
+    t_.allow_filter.push_back(0);
+    new_groups_.push_back(g);
   }
 
   EndpointInfo endpoint_info(uint32_t e, uint32_t identity, uint32_t cidr_class) const {
@@ -104,6 +121,7 @@ class PodPatcher {
   ClusterIndex& index_;
   PolicyTables& t_;
   std::vector<uint32_t> new_identities_;
+  std::vector<uint32_t> new_groups_;
 };
 
 size_t count_keys(const std::vector<AllowRow>& rows) {
@@ -189,6 +207,7 @@ std::vector<uint32_t> apply_pod_changes(const Cluster& cluster, PatchPlan& plan,
   for (PodPlacement& arrival : plan.arriving) pods.arrive(arrival);
   // Moves name pods by their position in the changed cluster, which now holds.
   for (PodPlacement& move : plan.moves) pods.move(move);
+  plan.new_groups = pods.take_new_groups();
   return pods.take_new_identities();
 }
 
@@ -197,9 +216,15 @@ size_t RowChanges::entries_after(size_t entries_before) const {
 }
 
 RowChanges merge_rebuilt_rows(RuleBuilder& rules, const std::vector<uint32_t>& edited,
+                              const std::vector<uint32_t>& new_groups,
                               const std::vector<uint32_t>& new_identities) {
   RowChanges changes;
   changes.touched = touched_groups(rules, edited);
+  // A new group is built whole, like a touched one (it has no rows to replace).
+  changes.touched.insert(changes.touched.end(), new_groups.begin(), new_groups.end());
+  std::sort(changes.touched.begin(), changes.touched.end());
+  changes.touched.erase(std::unique(changes.touched.begin(), changes.touched.end()),
+                        changes.touched.end());
   for (uint32_t g : changes.touched) {
     std::vector<AllowRow> rows = rules.rows_of_group(g);
     changes.fresh.insert(changes.fresh.end(), rows.begin(), rows.end());

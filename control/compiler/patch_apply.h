@@ -30,9 +30,11 @@ struct RowChanges {
   size_t entries_after(size_t entries_before) const;
 };
 
-// Rebuilds the rows of the groups the edited policies belong to, and the rows naming new
-// identities, and merges them into rules.rows in place of the touched groups' old rows.
+// Rebuilds the rows of the groups the edited policies belong to and of the groups made for
+// new identities, and the rows naming new identities, and merges them into rules.rows in place of
+// the touched groups' old rows.
 RowChanges merge_rebuilt_rows(RuleBuilder& rules, const std::vector<uint32_t>& edited,
+                              const std::vector<uint32_t>& new_groups,
                               const std::vector<uint32_t>& new_identities);
 
 // Brings the allow map and the group filters of `t` in line with `changes`.

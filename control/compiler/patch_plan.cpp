@@ -125,7 +125,7 @@ const char* plan_policy_edits(const Cluster& cluster, const std::vector<ObjectKe
 }
 
 // Where a changed or arriving pod goes: an identity it shares, or a new one whose pod
-// class and groups already exist. nullptr, or why only a full compile will do.
+// class its namespace already has. nullptr, or why only a full compile will do.
 const char* place(const Pod& pod, const CompilerState& state, PodPlacement& placement) {
   const ClusterIndex& index = state.index;
   placement.record = index.identity_record(pod);
@@ -136,11 +136,8 @@ const char* place(const Pod& pod, const CompilerState& state, PodPlacement& plac
       !index.namespace_has_pod_class(placement.record.namespace_id, placement.pod_class)) {
     return "a pod's labels make a new pod class in its namespace";
   }
-  for (Direction dir : {Direction::ingress, Direction::egress}) {
-    bool missing = false;
-    placement.groups[int(dir)] = state.rules.existing_group(placement.record, dir, missing);
-    if (missing) return "a pod's labels make a new group of policies";
-  }
+  // The groups it needs come when the identity is made (patch_apply.cpp): a group that does
+  // not exist yet is new rows for one group, not a reason to compile everything.
   return nullptr;
 }
 

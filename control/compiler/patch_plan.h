@@ -23,7 +23,6 @@ struct PodPlacement {
   std::string key;
   IdentityRecord record;
   uint32_t pod_class = kNoId;
-  std::array<uint32_t, 2> groups{kNoId, kNoId};
 };
 
 // Everything a patch will do, worked out against the state of the last compile.
@@ -32,6 +31,7 @@ struct PatchPlan {
   std::vector<PodPlacement> moves;     // pods whose labels or ports changed
   std::vector<PodPlacement> arriving;  // pods added
   std::vector<uint32_t> leaving;       // pods removed: their old positions
+  std::vector<uint32_t> new_groups;    // groups made for new identities (filled when applied)
   // Pod addresses the change adds, less those it removes. (The counts wrap below zero for
   // departures; the sums are what matter.)
   size_t v4_change = 0;

@@ -101,7 +101,7 @@ std::unique_ptr<PolicyTables> PolicyCompiler::patch(const Cluster& cluster,
   // means a full compile, which rebuilds that state from the cluster.
   auto t = std::make_unique<PolicyTables>(previous);
   std::vector<uint32_t> new_identities = apply_pod_changes(cluster, plan, *state_, *t);
-  RowChanges rows = merge_rebuilt_rows(state_->rules, plan.edited, new_identities);
+  RowChanges rows = merge_rebuilt_rows(state_->rules, plan.edited, plan.new_groups, new_identities);
   size_t entries = rows.entries_after(previous.stats.allow_entries);
   if (entries > allow_map_capacity(previous)) {
     t.reset();

@@ -152,8 +152,8 @@ void RuleBuilder::build_groups() {
   }
 }
 
-uint32_t RuleBuilder::existing_group(const IdentityRecord& identity, Direction dir,
-                                     bool& missing) const {
+std::vector<uint32_t> RuleBuilder::selecting_policies(const IdentityRecord& identity,
+                                                      Direction dir) const {
   const auto& policies = index_.cluster().policies;
   const std::string& ns = index_.namespace_names()[identity.namespace_id];
   // The cluster is sorted by (namespace, name): the namespace's policies are one run.
@@ -167,11 +167,30 @@ uint32_t RuleBuilder::existing_group(const IdentityRecord& identity, Direction d
       selecting.push_back(uint32_t(it - policies.begin()));
     }
   }
+  return selecting;
+}
+
+uint32_t RuleBuilder::existing_group(const IdentityRecord& identity, Direction dir,
+                                     bool& missing) const {
+  std::vector<uint32_t> selecting = selecting_policies(identity, dir);
   if (selecting.empty()) return kNoId;
   auto it = group_ids_.find(group_key(int(dir), selecting, identity));
   if (it == group_ids_.end()) {
     missing = true;
     return kNoId;
+  }
+  return it->second;
+}
+
+uint32_t RuleBuilder::find_or_add_group(uint32_t id, Direction dir) {
+  const IdentityRecord& identity = index_.identities()[id];
+  std::vector<uint32_t> selecting = selecting_policies(identity, dir);
+  if (selecting.empty()) return kNoId;
+  auto [it, inserted] =
+      group_ids_.try_emplace(group_key(int(dir), selecting, identity), uint32_t(groups.size()));
+  if (inserted) {
+    for (uint32_t p : selecting) policy_groups_[p].push_back(it->second);
+    groups.push_back({dir, std::move(selecting), id});
   }
   return it->second;
 }

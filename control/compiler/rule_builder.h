@@ -77,6 +77,10 @@ class RuleBuilder {
   // The group identity `id` belongs to in direction `dir`, if that group exists (kNoId when
   // no policy selects it that way, `missing` set when the group it needs does not exist).
   uint32_t existing_group(const IdentityRecord& identity, Direction dir, bool& missing) const;
+  // The group identity `id` belongs to in direction `dir`, made if it does not exist yet (the
+  // identity then represents it); kNoId when no policy selects it that way. New groups have no
+  // rows until rows_of_group().
+  uint32_t find_or_add_group(uint32_t id, Direction dir);
   // Gives policy `policy` fresh rule references (its rules may have changed in number).
   void renumber_rules(uint32_t policy);
   // Every row of group `g`, from the current rules; unsorted.
@@ -96,6 +100,8 @@ class RuleBuilder {
 
   std::string group_key(int dir, const std::vector<uint32_t>& policies,
                         const IdentityRecord& identity) const;
+  // The policies of the identity's namespace that select it for `dir`, in cluster order.
+  std::vector<uint32_t> selecting_policies(const IdentityRecord& identity, Direction dir) const;
   void add_rule(uint32_t group, uint32_t policy, const PolicyRule& rule, uint32_t rule_ref);
   void add_named_egress(uint32_t group, const NetworkPolicy& policy, const PolicyPeer* peer,
                         const std::vector<const PolicyPort*>& named, uint32_t rule_ref);

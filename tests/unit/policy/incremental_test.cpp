@@ -1040,6 +1040,41 @@ TEST(IncrementalUpdate, ThousandsOfPatchesKeepTheTablesBounded) {
   EXPECT_LE(largest, 2 * compiled + 4096 + 16);
 }
 
+// A relabel that puts a pod under a combination of policies no pod had before makes a new
+// group: its rows are built on their own, without a full compile.
+TEST(IncrementalUpdate, RelabelIntoANewCombinationOfPoliciesIsPatched) {
+  RawCluster raw = tiny_cluster();
+  RawPolicy web;
+  web.namespace_name = "default";
+  web.name = "c-to-web";
+  web.pod_selector.match_labels = {{"tier", "web"}};
+  web.policy_types = std::vector<std::string>{"Ingress"};
+  RawRule rule;
+  rule.peers_form = ListForm::entries;
+  rule.peers.push_back(RawPeer{RawSelector{{{"app", "c"}}, {}}, std::nullopt, std::nullopt});
+  rule.ports_form = ListForm::entries;
+  rule.ports.push_back(RawPort{"TCP", 8080, "", std::nullopt});
+  web.ingress_form = ListForm::entries;
+  web.ingress.push_back(rule);
+  raw.policies.push_back(web);
+  PolicyCompiler compiler;
+  auto tables = compiler.compile(to_model(raw));
+  ASSERT_NE(tables, nullptr);
+  const FlowQuery a80 = tcp("198.18.0.1", "198.18.0.2", 80);
+  const FlowQuery c80 = tcp("198.18.0.3", "198.18.0.2", 80);
+  const FlowQuery c8080 = tcp("198.18.0.3", "198.18.0.2", 8080);
+  const std::vector<FlowQuery> flows = {a80, c80, c8080};
+  EXPECT_EQ(classify(*tables, c8080), Verdict::deny);
+
+  // b (selected by a-to-b) also becomes tier=web: selected by both policies, which no pod was.
+  RawCluster after = raw;
+  after.pods[1].labels["tier"] = "web";
+  EXPECT_TRUE(update_and_check(compiler, tables, raw, after, flows)) << compiler.last_full_reason();
+  EXPECT_EQ(classify(*tables, a80), Verdict::allow);
+  EXPECT_EQ(classify(*tables, c80), Verdict::deny);
+  EXPECT_EQ(classify(*tables, c8080), Verdict::allow);
+}
+
 TEST(IncrementalUpdate, RelabelledPodAndEditedPortArePatched) {
   RawCluster raw = tiny_cluster();
   PolicyCompiler compiler;
