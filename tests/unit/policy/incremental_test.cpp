@@ -950,25 +950,32 @@ TEST(IncrementalProperty, UpdatesAgreeWithTheReferenceAndAFullCompile) {
 // ---------------------------------------------------------------------------------------------
 // By hand: one namespace, three pods, a policy allowing app=a -> app=b on TCP 80.
 
+// An Ingress policy in `default`: pods labelled `selected` admit pods with app=`from` on TCP
+// `port`.
+RawPolicy ingress_policy(const std::string& name, std::pair<std::string, std::string> selected,
+                         const std::string& from, int port) {
+  RawPolicy policy;
+  policy.namespace_name = "default";
+  policy.name = name;
+  policy.pod_selector.match_labels = {selected};
+  policy.policy_types = std::vector<std::string>{"Ingress"};
+  RawRule rule;
+  rule.peers_form = ListForm::entries;
+  rule.peers.push_back(RawPeer{RawSelector{{{"app", from}}, {}}, std::nullopt, std::nullopt});
+  rule.ports_form = ListForm::entries;
+  rule.ports.push_back(RawPort{"TCP", port, "", std::nullopt});
+  policy.ingress_form = ListForm::entries;
+  policy.ingress.push_back(rule);
+  return policy;
+}
+
 RawCluster tiny_cluster() {
   RawCluster raw;
   raw.namespaces.push_back(RawNamespace{"default", {}, true});
   raw.pods.push_back(RawPod{"default", "a", {{"app", "a"}}, {}, {"198.18.0.1"}});
   raw.pods.push_back(RawPod{"default", "b", {{"app", "b"}}, {{"http", 80, "TCP"}}, {"198.18.0.2"}});
   raw.pods.push_back(RawPod{"default", "c", {{"app", "c"}}, {}, {"198.18.0.3"}});
-  RawPolicy policy;
-  policy.namespace_name = "default";
-  policy.name = "a-to-b";
-  policy.pod_selector.match_labels = {{"app", "b"}};
-  policy.policy_types = std::vector<std::string>{"Ingress"};
-  RawRule rule;
-  rule.peers_form = ListForm::entries;
-  rule.peers.push_back(RawPeer{RawSelector{{{"app", "a"}}, {}}, std::nullopt, std::nullopt});
-  rule.ports_form = ListForm::entries;
-  rule.ports.push_back(RawPort{"TCP", 80, "", std::nullopt});
-  policy.ingress_form = ListForm::entries;
-  policy.ingress.push_back(rule);
-  raw.policies.push_back(policy);
+  raw.policies.push_back(ingress_policy("a-to-b", {"app", "b"}, "a", 80));
   return raw;
 }
 
@@ -1044,19 +1051,7 @@ TEST(IncrementalUpdate, ThousandsOfPatchesKeepTheTablesBounded) {
 // group: its rows are built on their own, without a full compile.
 TEST(IncrementalUpdate, RelabelIntoANewCombinationOfPoliciesIsPatched) {
   RawCluster raw = tiny_cluster();
-  RawPolicy web;
-  web.namespace_name = "default";
-  web.name = "c-to-web";
-  web.pod_selector.match_labels = {{"tier", "web"}};
-  web.policy_types = std::vector<std::string>{"Ingress"};
-  RawRule rule;
-  rule.peers_form = ListForm::entries;
-  rule.peers.push_back(RawPeer{RawSelector{{{"app", "c"}}, {}}, std::nullopt, std::nullopt});
-  rule.ports_form = ListForm::entries;
-  rule.ports.push_back(RawPort{"TCP", 8080, "", std::nullopt});
-  web.ingress_form = ListForm::entries;
-  web.ingress.push_back(rule);
-  raw.policies.push_back(web);
+  raw.policies.push_back(ingress_policy("c-to-web", {"tier", "web"}, "c", 8080));
   PolicyCompiler compiler;
   auto tables = compiler.compile(to_model(raw));
   ASSERT_NE(tables, nullptr);
