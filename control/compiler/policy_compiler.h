@@ -4,10 +4,12 @@
 //
 // compile() is compile_policy() plus retained state: the cluster index, the CIDR classes, the
 // groups and their allow rows. update() takes the cluster after a change and the change itself
-// (ClusterDelta, object by object) and, where the change leaves the classes and the groups as
-// they were, copies the previous tables and rewrites only what the change touches:
+// (ClusterDelta, object by object) and, where the change leaves the classes as they were,
+// copies the previous tables and rewrites only what the change touches:
 //   - a pod whose labels or ports changed moves to an identity (an existing one, or a new one
-//     whose groups and pod class already exist); its address slots point there;
+//     whose pod class its namespace already has, with a new group if no pod had its policies);
+//     its address slots point there;
+//   - pods added or removed (a few per change) get or lose address slots;
 //   - a policy whose rules changed (same namespace, podSelector and policyTypes, peers that cut
 //     no new class) rebuilds the allow entries and filters of the groups it belongs to.
 // Anything else compiles in full. Either way the verdicts and explanations are those a full

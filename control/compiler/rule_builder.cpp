@@ -170,18 +170,6 @@ std::vector<uint32_t> RuleBuilder::selecting_policies(const IdentityRecord& iden
   return selecting;
 }
 
-uint32_t RuleBuilder::existing_group(const IdentityRecord& identity, Direction dir,
-                                     bool& missing) const {
-  std::vector<uint32_t> selecting = selecting_policies(identity, dir);
-  if (selecting.empty()) return kNoId;
-  auto it = group_ids_.find(group_key(int(dir), selecting, identity));
-  if (it == group_ids_.end()) {
-    missing = true;
-    return kNoId;
-  }
-  return it->second;
-}
-
 uint32_t RuleBuilder::find_or_add_group(uint32_t id, Direction dir) {
   const IdentityRecord& identity = index_.identities()[id];
   std::vector<uint32_t> selecting = selecting_policies(identity, dir);
@@ -201,23 +189,11 @@ void RuleBuilder::emit(uint32_t group, PeerKind kind, uint64_t value, uint32_t r
 }
 
 void RuleBuilder::build_rows() {
-  const auto& policies = index_.cluster().policies;
-  for (uint32_t g = 0; g < groups.size(); ++g) {
-    const GroupRecord& group = groups[g];
-    for (uint32_t p : group.policies) {
-      const NetworkPolicy& policy = policies[p];
-      bool ingress = group.direction == Direction::ingress;
-      const auto& rules = ingress ? policy.ingress : policy.egress;
-      uint32_t ref = first_rule_ref_[p] + (ingress ? 0 : uint32_t(policy.ingress.size()));
-      for (uint32_t r = 0; r < rules.size(); ++r) add_rule(g, p, rules[r], ref + r);
-    }
-  }
+  for (uint32_t g = 0; g < groups.size(); ++g) add_group_rules(g);
 }
 
-std::vector<AllowRow> RuleBuilder::rows_of_group(uint32_t g) {
-  std::erase_if(named_egress_, [g](const NamedEgressRule& n) { return n.group == g; });
-  std::vector<AllowRow> out;
-  out_ = &out;
+// Rows for every rule, of the group's direction, of every policy in group `g`.
+void RuleBuilder::add_group_rules(uint32_t g) {
   const auto& policies = index_.cluster().policies;
   const GroupRecord& group = groups[g];
   for (uint32_t p : group.policies) {
@@ -227,6 +203,13 @@ std::vector<AllowRow> RuleBuilder::rows_of_group(uint32_t g) {
     uint32_t ref = first_rule_ref_[p] + (ingress ? 0 : uint32_t(policy.ingress.size()));
     for (uint32_t r = 0; r < rules.size(); ++r) add_rule(g, p, rules[r], ref + r);
   }
+}
+
+std::vector<AllowRow> RuleBuilder::rows_of_group(uint32_t g) {
+  std::erase_if(named_egress_, [g](const NamedEgressRule& n) { return n.group == g; });
+  std::vector<AllowRow> out;
+  out_ = &out;
+  add_group_rules(g);
   out_ = &rows;
   return out;
 }

@@ -74,9 +74,6 @@ class RuleBuilder {
   const std::vector<uint32_t>& groups_of_policy(uint32_t policy) const {
     return policy_groups_[policy];
   }
-  // The group identity `id` belongs to in direction `dir`, if that group exists (kNoId when
-  // no policy selects it that way, `missing` set when the group it needs does not exist).
-  uint32_t existing_group(const IdentityRecord& identity, Direction dir, bool& missing) const;
   // The group identity `id` belongs to in direction `dir`, made if it does not exist yet (the
   // identity then represents it); kNoId when no policy selects it that way. New groups have no
   // rows until rows_of_group().
@@ -98,6 +95,7 @@ class RuleBuilder {
     uint32_t rule;  // index in the policy's egress list
   };
 
+  void add_group_rules(uint32_t group);
   std::string group_key(int dir, const std::vector<uint32_t>& policies,
                         const IdentityRecord& identity) const;
   // The policies of the identity's namespace that select it for `dir`, in cluster order.
