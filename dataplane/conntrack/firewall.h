@@ -45,16 +45,21 @@ inline constexpr uint32_t kMaxBurst = 32;
 
 // decide_burst()'s working memory: one per worker, reused for every burst.
 struct BurstScratch {
+  // A frame read by the express lane (dataplane/packet/express.h) has only `flow` and
+  // `tcp_flags`; any other has `parsed` and `malformed`, and `flow` when looks_up_flow.
+  bool express[kMaxBurst];
+  uint8_t tcp_flags[kMaxBurst];
   ParsedPacket parsed[kMaxBurst];
   DropReason malformed[kMaxBurst];
-  HashedFlowKey flow[kMaxBurst];  // of the packet's own tuple, when looks_up_flow
+  HashedFlowKey flow[kMaxBurst];  // of the packet's own tuple
   bool looks_up_flow[kMaxBurst];
 };
 
 // Judges frames[0, count) in order into decisions[0, count): the same decisions, counters and
-// table state as `count` calls of decide_frame(). Up to kMaxBurst frames at a time, it parses
+// table state as `count` calls of decide_frame(). Up to kMaxBurst frames at a time, it reads
 // them all and warms the flow table's index slots, then the entries, before judging the first,
-// so that the burst's conntrack cache misses overlap instead of queueing one by one.
+// so that the burst's conntrack cache misses overlap instead of queueing one by one. A frame of
+// a live, current flow that the express lane can read passes without the general parser.
 void decide_burst(const uint8_t* const frames[], const uint32_t lengths[], uint32_t count,
                   BurstScratch& scratch, const PolicyTables* tables, uint64_t tables_generation,
                   FlowTable& flows, FragmentTracker& fragments, uint64_t now_ns,

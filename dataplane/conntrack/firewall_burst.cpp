@@ -1,11 +1,65 @@
-// decide_burst(): decide_frame() over a receive burst, with the flow table warmed first.
+// decide_burst(): decide_frame() over a receive burst, with the flow table warmed first, and
+// the express lane for frames of established flows.
 
 #include "dataplane/conntrack/decide_with.h"
 #include "dataplane/conntrack/firewall.h"
+#include "dataplane/packet/express.h"
 
 namespace podwall {
 
 namespace {
+
+// Reads frame `i` with the general parser; hashes its flow key and starts loading its index
+// slot when judging it will look a flow up.
+void read_general(uint32_t i, const uint8_t* frame, uint32_t length, BurstScratch& scratch,
+                  const PolicyTables* tables, const FlowTable& flows) noexcept {
+  ParsedPacket& packet = scratch.parsed[i];
+  scratch.express[i] = false;
+  scratch.malformed[i] = parse_packet(frame, length, packet);
+  scratch.looks_up_flow[i] = false;
+  if (scratch.malformed[i] != DropReason::none || tables == nullptr) return;
+  // ICMP errors (whose lookup is of the packet inside) and later fragments take the slow path.
+  if (firewall_detail::tracked_tuple(packet) != &packet.tuple) return;
+  HashedFlowKey& flow = scratch.flow[i];
+  flow.key = make_flow_key(packet.tuple, flow.src_is_lo);
+  flow.hash = flows.hash_of(flow.key);
+  scratch.looks_up_flow[i] = true;
+  flows.prefetch_slot(flow.hash);
+}
+
+// Reads frame `i` by the express lane if it can. Without tables every frame is dropped, and
+// the general path says why.
+void read_frame(uint32_t i, const uint8_t* frame, uint32_t length, BurstScratch& scratch,
+                const PolicyTables* tables, const FlowTable& flows) noexcept {
+  ExpressPacket fast;
+  if (tables == nullptr || !read_express(frame, length, fast)) {
+    read_general(i, frame, length, scratch, tables, flows);
+    return;
+  }
+  HashedFlowKey& flow = scratch.flow[i];
+  flow.key =
+      make_v4_flow_key(fast.src, fast.dst, fast.sport, fast.dport, fast.ip_proto, flow.src_is_lo);
+  flow.hash = flows.hash_of(flow.key);
+  flows.prefetch_slot(flow.hash);
+  scratch.express[i] = true;
+  scratch.tcp_flags[i] = fast.tcp_flags;
+}
+
+// An express frame passes when its flow is live and approved by the current tables (or the
+// config keeps established flows): judge_flow() would pass it the same way, tracking it the
+// same way. Anything else -- no entry, a re-check due -- is for the general path: false.
+bool pass_express(uint32_t i, const BurstScratch& scratch, uint64_t tables_generation,
+                  FlowTable& flows, uint64_t now_ns, const FirewallConfig& config) noexcept {
+  const HashedFlowKey& flow = scratch.flow[i];
+  FlowEntry* entry = flows.find(flow.key, flow.hash, now_ns);
+  if (entry == nullptr) return false;
+  if (entry->generation != tables_generation && config.established != EstablishedMode::keep) {
+    return false;
+  }
+  track_ported_packet(*entry, scratch.tcp_flags[i], flow.src_is_lo == entry->initiator_is_lo(),
+                      now_ns, flows.timeouts());
+  return true;
+}
 
 // decide_burst() for at most kMaxBurst frames.
 void decide_chunk(const uint8_t* const frames[], const uint32_t lengths[], uint32_t count,
@@ -15,25 +69,20 @@ void decide_chunk(const uint8_t* const frames[], const uint32_t lengths[], uint3
                   Decision decisions[]) noexcept {
   for (uint32_t i = 0; i < count; ++i) __builtin_prefetch(frames[i]);
 
-  // Parse the burst; hash each flow key and start loading its index slot.
+  // Read the burst; hash each flow key and start loading its index slot.
   for (uint32_t i = 0; i < count; ++i) {
-    ParsedPacket& packet = scratch.parsed[i];
-    scratch.malformed[i] = parse_packet(frames[i], lengths[i], packet);
-    scratch.looks_up_flow[i] = false;
-    if (scratch.malformed[i] != DropReason::none || tables == nullptr) continue;
-    // ICMP errors (whose lookup is of the packet inside) and later fragments take the slow path.
-    if (firewall_detail::tracked_tuple(packet) != &packet.tuple) continue;
-    HashedFlowKey& flow = scratch.flow[i];
-    flow.key = make_flow_key(packet.tuple, flow.src_is_lo);
-    flow.hash = flows.hash_of(flow.key);
-    scratch.looks_up_flow[i] = true;
-    flows.prefetch_slot(flow.hash);
+    read_frame(i, frames[i], lengths[i], scratch, tables, flows);
   }
-  // The slots have had a burst's parsing to arrive: start loading the entries they name. When
+  // The slots have had a burst's reading to arrive: start loading the entries they name. An
+  // express frame whose home slot is empty has no flow, so it goes the general way now. When
   // the policy is about to be asked -- a frame that may open a flow and either has none (its
   // home slot is empty) or is a TCP SYN, which opens flows and little else -- its address
   // lookups start loading too.
   for (uint32_t i = 0; i < count; ++i) {
+    if (scratch.express[i]) {
+      if (flows.prefetch_entry(scratch.flow[i].hash)) continue;
+      read_general(i, frames[i], lengths[i], scratch, tables, flows);
+    }
     if (!scratch.looks_up_flow[i]) continue;
     const bool home_empty = !flows.prefetch_entry(scratch.flow[i].hash);
     const ParsedPacket& packet = scratch.parsed[i];
@@ -44,6 +93,14 @@ void decide_chunk(const uint8_t* const frames[], const uint32_t lengths[], uint3
   // Judge in arrival order: earlier frames may create or end flows that later ones meet.
   firewall_detail::PolicyClassifier classifier;
   for (uint32_t i = 0; i < count; ++i) {
+    if (scratch.express[i]) {
+      if (pass_express(i, scratch, tables_generation, flows, now_ns, config)) {
+        decisions[i] = Decision::pass();
+        firewall_detail::count(decisions[i], flows, fragments, counters);
+        continue;
+      }
+      read_general(i, frames[i], lengths[i], scratch, tables, flows);
+    }
     if (scratch.malformed[i] != DropReason::none) {
       decisions[i] = Decision::drop(scratch.malformed[i]);
     } else {

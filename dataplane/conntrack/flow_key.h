@@ -39,6 +39,11 @@ static_assert(std::has_unique_object_representations_v<FlowKey>);
 // Builds the key of `tuple`; `src_is_lo` tells which side of the key the sender is on.
 FlowKey make_flow_key(const FlowTuple& tuple, bool& src_is_lo) noexcept;
 
+// The same key for an IPv4 flow with ports, from the addresses as they sit in the header: what
+// make_flow_key() returns for that packet's tuple, without building one.
+FlowKey make_v4_flow_key(const uint8_t src[4], const uint8_t dst[4], uint16_t sport, uint16_t dport,
+                         uint8_t ip_proto, bool& src_is_lo) noexcept;
+
 // The connection attempt the policy judged when the flow was created: initiator -> responder,
 // the responder's port. Used to judge the flow again under new tables.
 FlowQuery original_query(const FlowKey& key, bool initiator_is_lo) noexcept;

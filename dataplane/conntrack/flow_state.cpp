@@ -119,22 +119,36 @@ void start_flow(FlowEntry& entry, const ParsedPacket& p, bool src_is_lo, uint64_
   entry.expires_ns = now_ns + timeout_for(entry, timeouts);
 }
 
-void track_packet(FlowEntry& entry, const ParsedPacket& p, bool from_initiator, uint64_t now_ns,
-                  const FlowTimeouts& timeouts) noexcept {
-  // Non-first fragments carry no L4 header: they refresh the flow but move no state.
-  bool has_l4 = p.has_l4();
+namespace {
+
+// track_packet()'s rules over the only fields of the packet they read. `has_l4`: false for a
+// non-first fragment, which refreshes the flow but moves no state.
+void track(FlowEntry& entry, bool has_l4, uint8_t tcp_flags, uint8_t sctp_first_chunk,
+           bool from_initiator, uint64_t now_ns, const FlowTimeouts& timeouts) {
   if (entry.key.ip_proto == ip_proto::tcp) {
-    if (has_l4) track_tcp(entry, p.tcp_flags, from_initiator);
+    if (has_l4) track_tcp(entry, tcp_flags, from_initiator);
   } else if (entry.state != FlowState::closed) {
     if (entry.key.ip_proto == ip_proto::sctp && has_l4 &&
-        (p.sctp_first_chunk == sctp_chunk::abort ||
-         p.sctp_first_chunk == sctp_chunk::shutdown_complete)) {
+        (sctp_first_chunk == sctp_chunk::abort ||
+         sctp_first_chunk == sctp_chunk::shutdown_complete)) {
       entry.state = FlowState::closed;
     } else if (!from_initiator) {
       entry.state = FlowState::replied;
     }
   }
   entry.expires_ns = now_ns + timeout_for(entry, timeouts);
+}
+
+}  // namespace
+
+void track_packet(FlowEntry& entry, const ParsedPacket& p, bool from_initiator, uint64_t now_ns,
+                  const FlowTimeouts& timeouts) noexcept {
+  track(entry, p.has_l4(), p.tcp_flags, p.sctp_first_chunk, from_initiator, now_ns, timeouts);
+}
+
+void track_ported_packet(FlowEntry& entry, uint8_t tcp_flags, bool from_initiator, uint64_t now_ns,
+                         const FlowTimeouts& timeouts) noexcept {
+  track(entry, true, tcp_flags, 0, from_initiator, now_ns, timeouts);
 }
 
 }  // namespace podwall

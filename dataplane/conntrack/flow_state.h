@@ -52,4 +52,9 @@ void start_flow(FlowEntry& entry, const ParsedPacket& packet, bool src_is_lo, ui
 void track_packet(FlowEntry& entry, const ParsedPacket& packet, bool from_initiator,
                   uint64_t now_ns, const FlowTimeouts& timeouts) noexcept;
 
+// track_packet() for a whole TCP segment or UDP datagram known only by its TCP flags (0 for
+// UDP): the express lane has no ParsedPacket.
+void track_ported_packet(FlowEntry& entry, uint8_t tcp_flags, bool from_initiator, uint64_t now_ns,
+                         const FlowTimeouts& timeouts) noexcept;
+
 }  // namespace podwall

@@ -3,13 +3,15 @@
 // packets (flows, fragments, policy changes, expiry) are explored too.
 //
 // Checks beyond the sanitizers: a parse that succeeds describes only bytes inside the frame,
-// and every decision is counted exactly once.
+// the express lane takes only frames the parser takes, with the same flow key, and every
+// decision is counted exactly once.
 
 #include <cstddef>
 #include <cstdint>
 
 #include "dataplane/conntrack/decide_with.h"
 #include "dataplane/conntrack/firewall.h"
+#include "dataplane/packet/express.h"
 
 namespace {
 
@@ -54,6 +56,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     __builtin_trap();
   }
   if (size_t(reason) >= kDropReasonCount) __builtin_trap();
+
+  ExpressPacket fast;
+  if (read_express(data, len, fast)) {
+    if (reason != DropReason::none || !parsed.tuple.has_ports ||
+        parsed.tcp_flags != fast.tcp_flags || parsed.frag.is_fragment || parsed.vlan_count != 0) {
+      __builtin_trap();
+    }
+    bool parsed_lo = false, fast_lo = false;
+    if (!(make_flow_key(parsed.tuple, parsed_lo) ==
+          make_v4_flow_key(fast.src, fast.dst, fast.sport, fast.dport, fast.ip_proto, fast_lo)) ||
+        parsed_lo != fast_lo) {
+      __builtin_trap();
+    }
+  }
 
   // Every so often: a policy change, a mode flip, time passing, the worker's sweep.
   ++s.inputs;

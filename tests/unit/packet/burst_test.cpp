@@ -25,8 +25,8 @@ const IpAddress kClient = ip("198.18.3.10");
 const IpAddress kWeb = ip("198.18.3.20");
 const IpAddress kRogue = ip("198.18.3.30");
 
-// web accepts TCP 80 and UDP 53 from app=client only.
-std::unique_ptr<PolicyTables> web_tables() {
+// web accepts TCP 80 and UDP 53 from app=client only; with `open_to_client` false, nothing.
+std::unique_ptr<PolicyTables> web_tables(bool open_to_client = true, uint64_t generation = 1) {
   Cluster cluster;
   cluster.namespaces = {Namespace{"shop", {{"kubernetes.io/metadata.name", "shop"}}, {}}};
   for (auto [name, address] : {std::pair{"client", kClient}, {"web", kWeb}, {"rogue", kRogue}}) {
@@ -52,10 +52,10 @@ std::unique_ptr<PolicyTables> web_tables() {
   dns.protocol = Protocol::udp;
   dns.port = 53;
   rule.ports = {http, dns};
-  policy.ingress = {rule};
+  if (open_to_client) policy.ingress = {rule};
   cluster.policies = {policy};
   auto tables = compile_policy(cluster);
-  tables->generation = 1;
+  tables->generation = generation;
   return tables;
 }
 
@@ -78,8 +78,12 @@ std::vector<Bytes> traffic(uint32_t count, uint32_t seed) {
       case 2:
         frames.push_back(FrameBuilder().ipv4(kWeb, src).tcp(dport, sport, syn | ack).build());
         break;
-      case 3:
-        frames.push_back(FrameBuilder().ipv4(src, kWeb).tcp(sport, dport, ack).build());
+      case 3:  // either way: the express lane must tell initiator from responder
+        if (pick(2) == 0) {
+          frames.push_back(FrameBuilder().ipv4(src, kWeb).tcp(sport, dport, ack).build());
+        } else {
+          frames.push_back(FrameBuilder().ipv4(kWeb, src).tcp(dport, sport, ack | psh).build());
+        }
         break;
       case 4:
         frames.push_back(FrameBuilder().ipv4(src, kWeb).tcp(sport, dport, fin | ack).build());
@@ -188,6 +192,87 @@ TEST(DecideBurst, SameAsFrameByFrameWhateverTheBurstSizes) {
     EXPECT_GT(one.counters.fragments_passed +
                   one.counters.dropped_by_reason[size_t(DropReason::orphan_fragment)],
               0u);
+  }
+}
+
+// The same comparison with time and tables moving between bursts: flows expire (the express
+// lane must not pass a frame of a dead flow), and the tables flip between a generation that
+// admits the client and one that admits nobody, so flows are re-checked and revoked (or kept,
+// with EstablishedMode::keep) exactly as frame-by-frame judging does.
+TEST(DecideBurst, SameAsFrameByFrameAcrossExpiryAndPolicyChanges) {
+  const auto open = web_tables(true, 1);
+  const auto closed = web_tables(false, 2);
+  for (EstablishedMode mode : {EstablishedMode::recheck, EstablishedMode::keep}) {
+    FirewallConfig config;
+    config.established = mode;
+    WorkerCounters all;  // over every seed
+    for (uint32_t seed = 1; seed <= 10; ++seed) {
+      SCOPED_TRACE(testing::Message()
+                   << "seed " << seed << " keep " << (mode == EstablishedMode::keep));
+      std::vector<Bytes> frames = traffic(600, seed);
+      struct Burst {
+        size_t first, count;
+        uint64_t now;
+        const PolicyTables* tables;
+      };
+      std::vector<Burst> bursts;
+      std::mt19937 rng(seed * 7919);
+      uint64_t now = 10 * kNsPerSecond;
+      const PolicyTables* tables = open.get();
+      for (size_t at = 0; at < frames.size();) {
+        size_t n = std::min<size_t>(1 + rng() % kMaxBurst, frames.size() - at);
+        bursts.push_back({at, n, now, tables});
+        at += n;
+        // Mostly moments apart; sometimes past the UDP and half-open timeouts (30 s).
+        now += rng() % 8 == 0 ? 31 * kNsPerSecond : rng() % (2 * kNsPerSecond);
+        if (rng() % 6 == 0) tables = tables == open.get() ? closed.get() : open.get();
+      }
+
+      State one;
+      std::vector<Decision> expected;
+      ParsedPacket scratch;
+      for (const Burst& b : bursts) {
+        for (size_t i = b.first; i < b.first + b.count; ++i) {
+          expected.push_back(decide_frame(frames[i].data(), uint32_t(frames[i].size()), scratch,
+                                          b.tables, b.tables->generation, one.flows, one.fragments,
+                                          b.now, config, one.counters));
+        }
+      }
+
+      State burst;
+      BurstScratch burst_scratch;
+      std::vector<Decision> got(frames.size());
+      for (const Burst& b : bursts) {
+        std::vector<const uint8_t*> data;
+        std::vector<uint32_t> lengths;
+        for (size_t i = b.first; i < b.first + b.count; ++i) {
+          data.push_back(frames[i].data());
+          lengths.push_back(uint32_t(frames[i].size()));
+        }
+        decide_burst(data.data(), lengths.data(), uint32_t(b.count), burst_scratch, b.tables,
+                     b.tables->generation, burst.flows, burst.fragments, b.now, config,
+                     burst.counters, got.data() + b.first);
+      }
+
+      for (size_t i = 0; i < frames.size(); ++i) {
+        EXPECT_EQ(got[i].action, expected[i].action) << "frame " << i;
+        EXPECT_EQ(got[i].reason, expected[i].reason) << "frame " << i;
+      }
+      expect_same(burst.counters, one.counters);
+      EXPECT_EQ(burst.counters.flows_rechecked, one.counters.flows_rechecked);
+      EXPECT_EQ(burst.counters.flows_revoked, one.counters.flows_revoked);
+      EXPECT_EQ(burst.counters.flows_expired, one.counters.flows_expired);
+      EXPECT_EQ(burst.flows.size(), one.flows.size());
+      all.flows_expired += one.counters.flows_expired;
+      all.flows_revoked += one.counters.flows_revoked;
+      all.flows_rechecked += one.counters.flows_rechecked;
+    }
+    // Each event must really happen, or the comparison proves little.
+    EXPECT_GT(all.flows_expired, 0u);
+    if (mode == EstablishedMode::recheck) {
+      EXPECT_GT(all.flows_revoked, 0u);
+      EXPECT_GT(all.flows_rechecked, 0u);
+    }
   }
 }
 
