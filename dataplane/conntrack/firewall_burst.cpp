@@ -10,9 +10,12 @@ namespace podwall {
 namespace {
 
 // Reads frame `i` with the general parser; hashes its flow key and starts loading its index
-// slot when judging it will look a flow up.
-void read_general(uint32_t i, const uint8_t* frame, uint32_t length, BurstScratch& scratch,
-                  const PolicyTables* tables, const FlowTable& flows) noexcept {
+// slot when judging it will look a flow up. A frame the express lane read first keeps the key
+// and hash it made there (`flow_hashed`): the same key make_flow_key() gives its tuple.
+[[gnu::always_inline]] inline void read_general(uint32_t i, const uint8_t* frame, uint32_t length,
+                                                BurstScratch& scratch, const PolicyTables* tables,
+                                                const FlowTable& flows,
+                                                bool flow_hashed = false) noexcept {
   ParsedPacket& packet = scratch.parsed[i];
   scratch.express[i] = false;
   scratch.malformed[i] = parse_packet(frame, length, packet);
@@ -20,10 +23,11 @@ void read_general(uint32_t i, const uint8_t* frame, uint32_t length, BurstScratc
   if (scratch.malformed[i] != DropReason::none || tables == nullptr) return;
   // ICMP errors (whose lookup is of the packet inside) and later fragments take the slow path.
   if (firewall_detail::tracked_tuple(packet) != &packet.tuple) return;
+  scratch.looks_up_flow[i] = true;
+  if (flow_hashed) return;
   HashedFlowKey& flow = scratch.flow[i];
   flow.key = make_flow_key(packet.tuple, flow.src_is_lo);
   flow.hash = flows.hash_of(flow.key);
-  scratch.looks_up_flow[i] = true;
   flows.prefetch_slot(flow.hash);
 }
 
@@ -81,7 +85,7 @@ void decide_chunk(const uint8_t* const frames[], const uint32_t lengths[], uint3
   for (uint32_t i = 0; i < count; ++i) {
     if (scratch.express[i]) {
       if (flows.prefetch_entry(scratch.flow[i].hash)) continue;
-      read_general(i, frames[i], lengths[i], scratch, tables, flows);
+      read_general(i, frames[i], lengths[i], scratch, tables, flows, true);
     }
     if (!scratch.looks_up_flow[i]) continue;
     const bool home_empty = !flows.prefetch_entry(scratch.flow[i].hash);
@@ -99,7 +103,7 @@ void decide_chunk(const uint8_t* const frames[], const uint32_t lengths[], uint3
         firewall_detail::count(decisions[i], flows, fragments, counters);
         continue;
       }
-      read_general(i, frames[i], lengths[i], scratch, tables, flows);
+      read_general(i, frames[i], lengths[i], scratch, tables, flows, true);
     }
     if (scratch.malformed[i] != DropReason::none) {
       decisions[i] = Decision::drop(scratch.malformed[i]);

@@ -36,11 +36,12 @@ bool read_express(const uint8_t* frame, uint32_t len, ExpressPacket& out) noexce
   out.ip_proto = ip[9];
   if (out.ip_proto == ip_proto::tcp) {
     if (l4_length < kTcpMinHeader) return false;
+    out.tcp_flags = l4[13];
+    // A segment of an open connection; SYN, FIN, RST and URG go the general way. Tested
+    // first: a SYN, the most common frame this lane turns away, costs no more than this.
+    if ((out.tcp_flags & kDecidingFlags) != tcp_flag::ack) return false;
     const uint32_t header = uint32_t(l4[12] >> 4) * 4;
     if (header < kTcpMinHeader || header > l4_length) return false;
-    out.tcp_flags = l4[13];
-    // A segment of an open connection; SYN, FIN, RST and URG go the general way.
-    if ((out.tcp_flags & kDecidingFlags) != tcp_flag::ack) return false;
   } else if (out.ip_proto == ip_proto::udp) {
     if (l4_length < kUdpHeader) return false;
     const uint32_t udp_length = be16(l4 + 4);
