@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "dataplane/packet/express.h"
 #include "dataplane/packet/parse.h"
 
 namespace podwall {
@@ -25,6 +26,14 @@ uint64_t FlowOwner::mix(const IpAddress& address) const noexcept {
 unsigned FlowOwner::owner(const uint8_t* frame, uint32_t length,
                           ParsedPacket& scratch) const noexcept {
   if (workers_ == 1) return 0;
+  // Most frames are segments of open connections: their addresses without a whole parse.
+  ExpressPacket fast;
+  if (read_express(frame, length, fast)) {
+    IpAddress src, dst;
+    std::memcpy(src.bytes.data(), fast.src, 4);
+    std::memcpy(dst.bytes.data(), fast.dst, 4);
+    return owner_of_pair(src, dst);
+  }
   if (parse_packet(frame, length, scratch) != DropReason::none) return kAnyWorker;
   if (!scratch.is_ip() || scratch.l2_control) return kAnyWorker;
   // An ICMP error belongs to the flow of the packet it quotes.

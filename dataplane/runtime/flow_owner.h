@@ -25,8 +25,9 @@ class FlowOwner {
  public:
   FlowOwner(unsigned workers, uint64_t seed);
 
-  // The owner of the frame's flow in [0, workers), or kAnyWorker. Parses into `scratch`;
-  // never allocates, throws or reads past `length`.
+  // The owner of the frame's flow in [0, workers), or kAnyWorker. Reads an express frame
+  // (dataplane/packet/express.h) directly and parses any other into `scratch`; never
+  // allocates, throws or reads past `length`.
   unsigned owner(const uint8_t* frame, uint32_t length, ParsedPacket& scratch) const noexcept;
 
   // The owner of a connection between `a` and `b`, whichever is the source.

@@ -90,6 +90,38 @@ TEST(FlowOwner, BothDirectionsMeet) {
   }
 }
 
+Bytes tcp(uint16_t sport, uint16_t dport, uint8_t flags) {
+  Bytes t(20, 0);
+  put16(t, 0, sport);
+  put16(t, 2, dport);
+  t[12] = 5 << 4;
+  t[13] = flags;
+  return t;
+}
+
+// A connection's SYN (read by the parser) and its ACKs (read by the express lane) must reach
+// the same worker, or the ACKs find no flow.
+TEST(FlowOwner, EveryFrameOfAConnectionMeetsWhicheverWayItIsRead) {
+  constexpr uint8_t kSyn = 0x02, kAck = 0x10, kPsh = 0x08;
+  for (uint64_t seed : {1ull, 99ull}) {
+    FlowOwner o(4, seed);
+    std::set<unsigned> seen;
+    for (uint32_t i = 0; i < 200; ++i) {
+      uint32_t a = 0xc6120000 + 13 * i, b = 0xc6130000 + i;
+      unsigned syn = owner(o, frame(ipv4(a, b, 6, tcp(40000, 80, kSyn))));
+      unsigned syn_ack = owner(o, frame(ipv4(b, a, 6, tcp(80, 40000, kSyn | kAck))));
+      unsigned ack = owner(o, frame(ipv4(a, b, 6, tcp(40000, 80, kAck))));
+      unsigned reply = owner(o, frame(ipv4(b, a, 6, tcp(80, 40000, kAck | kPsh))));
+      ASSERT_LT(syn, 4u);
+      EXPECT_EQ(syn_ack, syn) << "pair " << i;
+      EXPECT_EQ(ack, syn) << "pair " << i;
+      EXPECT_EQ(reply, syn) << "pair " << i;
+      seen.insert(syn);
+    }
+    EXPECT_EQ(seen.size(), 4u);
+  }
+}
+
 TEST(FlowOwner, SpreadsPairsOverWorkers) {
   FlowOwner o(4, 7);
   std::set<unsigned> seen;
