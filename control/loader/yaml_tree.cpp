@@ -1,6 +1,7 @@
 #include "control/loader/yaml_tree.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <new>
 #include <sstream>
@@ -8,6 +9,7 @@
 #include <utility>
 
 #include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/exceptions.h>
 #include <yaml-cpp/parser.h>
 
 namespace podwall {
@@ -15,6 +17,16 @@ namespace {
 
 constexpr size_t block_bytes = size_t(64) << 10;
 constexpr size_t alignment = alignof(std::max_align_t);
+
+// "unexpected ','" for the byte a parse is stuck on.
+std::string unexpected_byte(std::string_view bytes, int pos) {
+  if (pos < 0 || size_t(pos) >= bytes.size()) return "unexpected end of file";
+  const unsigned char c = static_cast<unsigned char>(bytes[size_t(pos)]);
+  if (c >= 0x20 && c < 0x7f) return std::string("unexpected '") + char(c) + "'";
+  char hex[8];
+  std::snprintf(hex, sizeof hex, "0x%02X", c);
+  return std::string("unexpected byte ") + hex;
+}
 
 }  // namespace
 
@@ -53,7 +65,9 @@ class YamlTreeBuilder final : public YAML::EventHandler {
   // A document without a node is YAML::Node(), as NodeBuilder::Root() gives it.
   void end_document() { file_.documents_.push_back(root_ ? root_ : &no_root()); }
 
-  void OnDocumentStart(const YAML::Mark&) override {}
+  const YAML::Mark& document_start() const { return document_start_; }
+
+  void OnDocumentStart(const YAML::Mark& mark) override { document_start_ = mark; }
   void OnDocumentEnd() override {}
 
   void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
@@ -185,6 +199,7 @@ class YamlTreeBuilder final : public YAML::EventHandler {
   std::vector<YamlNode*> anchors_;
   size_t map_depth_ = 0;
   YamlNode* root_ = nullptr;
+  YAML::Mark document_start_;
 };
 
 YamlFile parse_yaml_documents(std::string_view bytes) {
@@ -192,9 +207,18 @@ YamlFile parse_yaml_documents(std::string_view bytes) {
   std::istringstream input{std::string(bytes)};
   YAML::Parser parser(input);
   YamlTreeBuilder builder(file);
+  // yaml-cpp 0.7 never consumes a ',' outside a flow collection: it reports an empty document
+  // there, and again on every later call, forever. A document that starts where the previous
+  // one started has consumed nothing, so the parse is stuck on that byte.
+  int previous_start = -1;
   for (;;) {
     builder.begin_document();
     if (!parser.HandleNextDocument(builder)) break;
+    const YAML::Mark& start = builder.document_start();
+    if (start.pos == previous_start) {
+      throw YAML::ParserException(start, unexpected_byte(bytes, start.pos));
+    }
+    previous_start = start.pos;
     builder.end_document();
   }
   return file;

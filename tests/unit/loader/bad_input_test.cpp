@@ -220,6 +220,12 @@ const std::vector<BadCase>& bad_cases() {
       {"merge_key", pod_with("  labels:\n    <<: {app: x}\n"), 7, 5, "metadata.labels[<<]",
        "merge keys"},
       {"yaml_syntax", pod_with("  labels: [a, b\n"), 7, 1, "", "YAML syntax error"},
+      // yaml-cpp alone loops forever on a ',' outside a flow collection (and grows without
+      // bound): the loader reports it instead.
+      {"stray_comma", ",\n", 1, 1, "", "YAML syntax error: unexpected ','"},
+      {"stray_comma_after_flow_map", "{apiVersion: v1, kind: Pod},\n", 1, 28, "",
+       "YAML syntax error: unexpected ','"},
+      {"stray_comma_after_sequence", "- a\n,\n", 2, 1, "", "YAML syntax error: unexpected ','"},
       {"invalid_utf8", pod_with("  labels:\n    app: caf\xc3\n"), 7, 13, "",
        "invalid UTF-8 byte 0xC3"},
       {"control_character", pod_with("  labels:\n    app: a\x07z\n"), 7, 11, "",
