@@ -6,7 +6,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <sstream>
@@ -21,6 +23,11 @@ constexpr size_t kMaxLine = 4096;
 constexpr size_t kMaxOut = 1 << 20;  // a status reply with many errors stays well below this
 constexpr uint64_t kDefaultWaitMs = 30000;
 constexpr uint64_t kMaxWaitMs = 3600 * 1000;
+
+// A whole number a generation counter can hold; a double counts exactly up to 2^53.
+bool is_generation_number(double value) {
+  return value >= 0 && value <= 9007199254740992.0 && value == std::floor(value);
+}
 
 std::string error_reply(const std::string& message) {
   return JsonObjectWriter().add("ok", false).add("error", message).str();
@@ -232,12 +239,16 @@ void ControlServer::handle_line(Client& c, const std::string& line) {
     uint64_t live = handler_.reload();
     reply(c, JsonObjectWriter().add("ok", true).add("generation", live).str());
   } else if (cmd == "wait") {
-    if (!generation || *generation < 0) {
+    // Converting a double that does not fit (NaN, infinity, 1e300) to an integer is undefined:
+    // both numbers are checked while still doubles.
+    if (!generation || !is_generation_number(*generation)) {
       reply(c, error_reply("wait needs a generation number"));
       return;
     }
     uint64_t ms = kDefaultWaitMs;
-    if (timeout_ms && *timeout_ms >= 0) ms = std::min(uint64_t(*timeout_ms), kMaxWaitMs);
+    if (timeout_ms && *timeout_ms >= 0) {  // false for NaN
+      ms = uint64_t(std::min(*timeout_ms, double(kMaxWaitMs)));
+    }
     c.waiting = true;
     c.wait_generation = uint64_t(*generation);
     c.wait_deadline = Clock::now() + std::chrono::milliseconds(ms);

@@ -99,6 +99,22 @@ TEST_F(ControlServerTest, BadRequestsGetErrors) {
   EXPECT_FALSE(ask(R"({"cmd":"wait"})")->bool_at("ok", true));
 }
 
+// Numbers no generation counter holds are refused at once, not waited on until the timeout
+// (nor converted to an integer they do not fit, which is undefined).
+TEST_F(ControlServerTest, WaitRefusesGenerationsThatAreNotWholeNumbers) {
+  for (const char* request :
+       {"wait nan 50", "wait inf 50", "wait 1e300 50", "wait 2.5 50", "wait -1 50",
+        R"({"cmd":"wait","generation":1e300,"timeout_ms":50})"}) {
+    auto r = ask(request);
+    ASSERT_TRUE(r) << request;
+    EXPECT_FALSE(r->bool_at("ok", true)) << request;
+    EXPECT_EQ(r->string_at("error"), "wait needs a generation number") << request;
+  }
+  // An endless or huge timeout is the longest wait, not an overflow.
+  EXPECT_TRUE(ask("wait 1 inf")->bool_at("ok"));
+  EXPECT_TRUE(ask(R"({"cmd":"wait","generation":1,"timeout_ms":1e300})")->bool_at("ok"));
+}
+
 TEST_F(ControlServerTest, SecondServerOnTheSamePathIsRefused) {
   FakeHandler other;
   ControlServer second(other);
