@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Writes the manifest fuzzer's seed corpus (tests/data/manifest/corpus) from the lab scenarios
-# and the semantic-rule folders: per folder its manifests as one file, and that file followed
-# by a NUL and an edited copy (a label value, a port and a CIDR changed), so the fuzzer starts
-# with inputs that reach update()'s patch paths.
+# Writes the manifest and store fuzzers' seed corpora from the lab scenarios and the
+# semantic-rule folders. tests/data/manifest/corpus: per folder its manifests as one file, and
+# that file followed by a NUL and an edited copy (a label value, a port and a CIDR changed), so
+# the fuzzer starts with inputs that reach update()'s patch paths. tests/data/store/corpus: see
+# below.
 # Usage: tests/fuzz/make_manifest_corpus.sh   (from the project root)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -21,3 +22,27 @@ for dir in config/lab/*/ tests/data/semantics/*/; do
   { printf '%s\n' "$merged"; printf '\0'; printf '%s\n' "$edited"; } >"$out/$name-edit.bin"
 done
 echo "wrote $(ls "$out" | wc -l) seeds to $out"
+
+# The store fuzzer's seeds: per lab scenario, its files arriving one by one, a pod file edited,
+# a namespace relabelled and back, the policies removed and put back (operations separated by
+# NUL; an operation's first byte names the file by its low two bits, so f0 is written \4; see
+# fuzz_store.cpp).
+store=tests/data/store/corpus
+rm -rf "$store"
+mkdir -p "$store"
+for dir in config/lab/*/; do
+  name=$(basename "$dir")
+  [[ -f $dir/pods.yaml ]] || continue
+  {
+    printf '\4'; cat "$dir/namespaces.yaml"; printf '\0'
+    printf '\1'; cat "$dir/pods.yaml"; printf '\0'
+    if [[ -f $dir/policies.yaml ]]; then printf '\2'; cat "$dir/policies.yaml"; printf '\0'; fi
+    printf '\1'; sed -e '0,/app: [a-z]*/s//app: edited/' "$dir/pods.yaml"; printf '\0'
+    printf '\4'; sed -e '0,/^    \([a-z./-]*\): [a-z0-9-]*$/s//    \1: relabelled/' \
+      "$dir/namespaces.yaml"; printf '\0'
+    printf '\4'; cat "$dir/namespaces.yaml"; printf '\0'
+    printf '\202\0'
+    if [[ -f $dir/policies.yaml ]]; then printf '\2'; cat "$dir/policies.yaml"; fi
+  } >"$store/$name.bin"
+done
+echo "wrote $(ls "$store" | wc -l) seeds to $store"
