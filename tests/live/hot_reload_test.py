@@ -244,13 +244,16 @@ def case_errors(args) -> int:
         live.start(mdir)
         failures = live.check("as written", scenario.flows)
         good = policies.read_text()
-        # If either broken version were applied it would change verdicts: the syntax error
-        # hides the policies after it, the semantic error opens everything.
+        # If any broken version were applied it would change verdicts: the syntax error
+        # hides the policies after it, the semantic error opens everything. A document that is
+        # only a ',' once kept the control thread parsing forever (no generation came).
         syntax = good + "\n---\nkind: NetworkPolicy\nmetadata: {name: broken, namespace: [\n"
         semantic = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n"
                     "  name: allow-all\n  namespace: default\nspec:\n  podSelector: {}\n"
                     "  ingress:\n    - ports:\n        - port: 70000\n")
-        for kind, text in (("syntax", syntax), ("semantic", semantic)):
+        stray_comma = good + "\n---\n,\n"
+        for kind, text in (("syntax", syntax), ("semantic", semantic),
+                           ("stray-comma", stray_comma)):
             live.change(f"policies.yaml rewritten with a {kind} error",
                         lambda: target.write_text(text))
             status = live.ctl.status()
