@@ -14,9 +14,15 @@ namespace podwall::gen {
 namespace {
 
 // Thrown inside the parser only, caught at the top and turned into "file:line: reason".
+// The 1-based line of a mark. Nodes that are not in the text (the root of an empty file)
+// carry no mark: they are reported on line 1.
+int line_of(const YAML::Mark& mark) {
+  return mark.line < 0 ? 1 : mark.line + 1;
+}
+
 struct ProfileError : std::runtime_error {
   ProfileError(const YAML::Node& at, const std::string& what)
-      : std::runtime_error(what), line(at.Mark().line + 1) {}
+      : std::runtime_error(what), line(line_of(at.Mark())) {}
   int line;
 };
 
@@ -388,7 +394,7 @@ std::optional<Profile> parse_profile_text(const std::string& text, const std::st
   } catch (const ProfileError& e) {
     error = path + ":" + std::to_string(e.line) + ": " + e.what();
   } catch (const YAML::Exception& e) {
-    error = path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg;
+    error = path + ":" + std::to_string(line_of(e.mark)) + ": " + e.msg;
   }
   return std::nullopt;
 }

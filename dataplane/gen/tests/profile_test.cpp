@@ -97,7 +97,10 @@ INSTANTIATE_TEST_SUITE_P(
             "least 78 B)"},
         Bad{"flows: [{src_ip: 198.18.0.1, dst_ip: 198.18.0.2}]\nduration: 1\ncount: 5\n",
             "p.yaml:1: give duration or count, not both"},
-        Bad{"flows: [\n", "p.yaml:2: end of sequence flow not found"}));
+        Bad{"flows: [\n", "p.yaml:2: end of sequence flow not found"},
+        // Nothing in the text to point at: line 1, not 0.
+        Bad{"", "p.yaml:1: a profile is a mapping (flows, frame_size, ...)"},
+        Bad{"# only a comment\n", "p.yaml:1: a profile is a mapping (flows, frame_size, ...)"}));
 
 }  // namespace
 }  // namespace podwall::gen
