@@ -2,8 +2,10 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <fstream>
 #include <functional>
 #include <map>
 
@@ -141,8 +143,13 @@ const std::vector<Setting>& settings() {
 
 bool apply_config_file(const std::string& path, DaemonOptions& options, std::string& error) {
   YAML::Node root;
+  std::ifstream in(path);
+  if (!in) {
+    error = path + ": cannot read the config file (" + std::strerror(errno) + ")";
+    return false;
+  }
   try {
-    root = YAML::LoadFile(path);
+    root = YAML::Load(in);
   } catch (const YAML::Exception& e) {
     error = path + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
             ": " + e.msg;
