@@ -291,7 +291,7 @@ Rate parse_rate(const YAML::Node& n) {
                                "' must be unlimited, pps (1000000, 1.5Mpps, "
                                "500kpps) or a percentage of the line rate (10%)");
   };
-  if (text.back() == '%') {
+  if (!text.empty() && text.back() == '%') {
     if (!to_double(text.substr(0, text.size() - 1), v) || v <= 0 || v > 100) throw fail();
     r.kind = Rate::Kind::percent;
     r.value = v;

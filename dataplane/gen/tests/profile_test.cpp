@@ -98,6 +98,10 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{"flows: [{src_ip: 198.18.0.1, dst_ip: 198.18.0.2}]\nduration: 1\ncount: 5\n",
             "p.yaml:1: give duration or count, not both"},
         Bad{"flows: [\n", "p.yaml:2: end of sequence flow not found"},
+        // An empty value (here an empty tagged scalar) is refused, not read before its start.
+        Bad{"flows: [{src_ip: 198.18.0.1, dst_ip: 198.18.0.2}]\nrate: !\n",
+            "p.yaml:2: rate: '' must be unlimited, pps (1000000, 1.5Mpps, 500kpps) or a "
+            "percentage of the line rate (10%)"},
         // Nothing in the text to point at: line 1, not 0.
         Bad{"", "p.yaml:1: a profile is a mapping (flows, frame_size, ...)"},
         Bad{"# only a comment\n", "p.yaml:1: a profile is a mapping (flows, frame_size, ...)"}));
