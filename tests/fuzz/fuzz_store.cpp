@@ -53,7 +53,7 @@ std::map<std::string, const Object*> by_key(const std::vector<Object>& objects) 
   return out;
 }
 
-void fail_count(const char* what, size_t got, size_t want) {
+[[noreturn]] void fail_count(const char* what, size_t got, size_t want) {
   fuzz::fail("merged store differs from a new one",
              std::string(what) + " count " + std::to_string(got) + " vs " + std::to_string(want));
 }
