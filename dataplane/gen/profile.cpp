@@ -14,6 +14,8 @@ namespace podwall::gen {
 namespace {
 
 // Thrown inside the parser only, caught at the top and turned into "file:line: reason".
+constexpr double kMaxLineBps = 1e13;  // 10 Tbit/s
+
 // The 1-based line of a mark. Nodes that are not in the text (the root of an empty file)
 // carry no mark: they are reported on line 1.
 int line_of(const YAML::Mark& mark) {
@@ -276,8 +278,11 @@ uint64_t parse_bits(const YAML::Node& n) {
       unit = 1e3;
     if (unit != 1) digits.pop_back();
   }
-  if (!to_double(digits, v) || v <= 0)
-    throw ProfileError(n, "line_rate: '" + text + "' must be bits/s, e.g. 10G or 100M");
+  // Checked as a double: converting one past 2^64 to an integer is undefined.
+  if (!to_double(digits, v) || !(v * unit >= 1 && v * unit <= kMaxLineBps)) {
+    throw ProfileError(
+        n, "line_rate: '" + text + "' must be bits/s from 1 to 10000G, e.g. 10G or 100M");
+  }
   return uint64_t(v * unit);
 }
 
@@ -372,7 +377,9 @@ Profile parse_root(const YAML::Node& root, const std::string& path) {
 
 uint64_t FlowGroup::instances() const {
   uint64_t ports = protocol == Protocol::icmp ? 1 : uint64_t(src_port.count) * dst_port.count;
-  return src_ip.count * dst_ip.count * ports;
+  // Up to 2^96: in 64 bits the product could wrap to a count that passes the parser's bound.
+  unsigned __int128 n = static_cast<unsigned __int128>(src_ip.count) * dst_ip.count * ports;
+  return n > UINT64_MAX ? UINT64_MAX : uint64_t(n);
 }
 
 SizeMix simple_imix() {

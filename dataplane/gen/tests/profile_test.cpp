@@ -102,6 +102,13 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{"flows: [{src_ip: 198.18.0.1, dst_ip: 198.18.0.2}]\nrate: !\n",
             "p.yaml:2: rate: '' must be unlimited, pps (1000000, 1.5Mpps, 500kpps) or a "
             "percentage of the line rate (10%)"},
+        // Past 2^64 bits/s: refused while a double, never converted.
+        Bad{"flows: [{src_ip: 198.18.0.1, dst_ip: 198.18.0.2}]\nline_rate: 1e70G\n",
+            "p.yaml:2: line_rate: '1e70G' must be bits/s from 1 to 10000G, e.g. 10G or 100M"},
+        // 2^32 x 715,827,883 x 6 flows is 2^64 + 2^33: counted in 64 bits it wrapped to 2^33.
+        Bad{"flows:\n  - src_ip: 2001:2::/96\n    dst_ip: 2001:3::1-2001:3::2aaa:aaab\n"
+            "    src_port: 1-2\n    dst_port: 1-3\n",
+            "p.yaml:2: flows: more than 2^40 distinct flows in one entry"},
         // Nothing in the text to point at: line 1, not 0.
         Bad{"", "p.yaml:1: a profile is a mapping (flows, frame_size, ...)"},
         Bad{"# only a comment\n", "p.yaml:1: a profile is a mapping (flows, frame_size, ...)"}));
