@@ -13,7 +13,6 @@ namespace podwall::gen {
 
 namespace {
 
-// Thrown inside the parser only, caught at the top and turned into "file:line: reason".
 constexpr double kMaxLineBps = 1e13;  // 10 Tbit/s
 
 // The 1-based line of a mark. Nodes that are not in the text (the root of an empty file)
@@ -22,6 +21,7 @@ int line_of(const YAML::Mark& mark) {
   return mark.line < 0 ? 1 : mark.line + 1;
 }
 
+// Thrown inside the parser only, caught at the top and turned into "file:line: reason".
 struct ProfileError : std::runtime_error {
   ProfileError(const YAML::Node& at, const std::string& what)
       : std::runtime_error(what), line(line_of(at.Mark())) {}
