@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -143,6 +144,11 @@ const std::vector<Setting>& settings() {
 
 bool apply_config_file(const std::string& path, DaemonOptions& options, std::string& error) {
   YAML::Node root;
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {  // it opens, then reads as an empty file
+    error = path + ": is a directory, not a config file";
+    return false;
+  }
   std::ifstream in(path);
   if (!in) {
     error = path + ": cannot read the config file (" + std::strerror(errno) + ")";

@@ -119,5 +119,13 @@ TEST_F(ConfigFile, AMissingFileIsNamed) {
   EXPECT_EQ(error, path + ": cannot read the config file (No such file or directory)");
 }
 
+// A directory opens like a file and reads as an empty one: it would start the daemon on the
+// defaults without a word.
+TEST_F(ConfigFile, ADirectoryIsRefused) {
+  const std::string path = dir_.path();
+  EXPECT_EQ(parse({"--config", path, "--manifests", "/m"}).error,
+            path + ": is a directory, not a config file");
+}
+
 }  // namespace
 }  // namespace podwall
