@@ -13,6 +13,22 @@ std::optional<IpAddress> parse_endpoint(const std::string& word, const PodResolv
   return std::nullopt;
 }
 
+const char* protocol_word(const FlowQuery& flow) {
+  switch (flow.ip_proto) {
+    case 6:
+      return "tcp";
+    case 17:
+      return "udp";
+    case 132:
+      return "sctp";
+    case 1:
+      return flow.src.is_v4() ? "icmp" : nullptr;
+    case 58:
+      return flow.src.is_v4() ? nullptr : "icmp";
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 FlowLineResult parse_flow_line(std::string_view line, const PodResolver& resolve_pod) {
@@ -66,6 +82,16 @@ FlowLineResult parse_flow_line(std::string_view line, const PodResolver& resolve
   flow.dst_port = uint16_t(value);
   result.flow = flow;
   return result;
+}
+
+std::optional<std::string> format_flow_line(const FlowQuery& flow) {
+  const char* proto = protocol_word(flow);
+  if (proto == nullptr || flow.src.family != flow.dst.family ||
+      (protocol_has_ports(flow.ip_proto) && flow.dst_port == 0)) {
+    return std::nullopt;
+  }
+  return flow.src.to_string() + " " + flow.dst.to_string() + " " + proto + " " +
+         std::to_string(flow.dst_port);
 }
 
 }  // namespace podwall::cli

@@ -23,4 +23,9 @@ using PodResolver = std::function<std::optional<IpAddress>(const std::string& re
 
 FlowLineResult parse_flow_line(std::string_view line, const PodResolver& resolve_pod = {});
 
+// The line parse_flow_line() reads back as `flow`, or nothing when the format cannot say it: a
+// protocol other than TCP, UDP, SCTP and the ICMP of the flow's address family, port 0 on a
+// port protocol, or mixed address families.
+std::optional<std::string> format_flow_line(const FlowQuery& flow);
+
 }  // namespace podwall::cli

@@ -11,24 +11,14 @@
 #include <cstdlib>
 #include <exception>
 #include <fstream>
+#include <optional>
+#include <stdexcept>
 #include <string>
 
+#include "control/cli/flow_line.h"
 #include "tests/bench/synthetic/synthetic_cluster.h"
 
 namespace {
-
-const char* protocol_name(uint8_t ip_proto) {
-  switch (ip_proto) {
-    case 6:
-      return "tcp";
-    case 17:
-      return "udp";
-    case 132:
-      return "sctp";
-    default:
-      return "icmp";
-  }
-}
 
 int usage() {
   std::fputs(
@@ -70,8 +60,10 @@ int main(int argc, char** argv) {
     if (flow_count > 0) {
       std::ofstream out(flow_file);
       for (const FlowQuery& f : sample_flows(cluster, flow_count, 0.5, spec.seed + 1)) {
-        out << f.src.to_string() << ' ' << f.dst.to_string() << ' ' << protocol_name(f.ip_proto)
-            << ' ' << f.dst_port << '\n';
+        const std::optional<std::string> line = cli::format_flow_line(f);
+        if (!line)
+          throw std::runtime_error("a sampled flow has no flow line: " + f.src.to_string());
+        out << *line << '\n';
       }
       if (!out) throw std::runtime_error("cannot write " + flow_file);
     }
