@@ -186,8 +186,15 @@ Decision decide_uncounted(const ParsedPacket& packet, const Tables* tables, uint
     return judge_later_fragment(packet, fragments, now_ns, counters);
   }
 
+  // The flow the first fragment opens or belongs to: a second first fragment is a duplicate
+  // only if it is of the same flow.
+  FlowKey flow;
+  if (const FlowTuple* tuple = tracked_tuple(packet)) {
+    bool src_is_lo;
+    flow = make_flow_key(*tuple, src_is_lo);
+  }
   Datagram* datagram = nullptr;
-  DropReason refused = fragments.begin_first(fragment_key, packet.frag, now_ns, datagram);
+  DropReason refused = fragments.begin_first(fragment_key, packet.frag, flow, now_ns, datagram);
   if (refused != DropReason::none) return Decision::drop(refused);
   if (datagram->state == DatagramState::allowed) {  // a duplicate
     if (!datagram_still_allowed(*datagram, *tables, generation, config, flows, fragments, now_ns,
@@ -201,11 +208,6 @@ Decision decide_uncounted(const ParsedPacket& packet, const Tables* tables, uint
   }
   Decision verdict =
       judge_flow(packet, *tables, generation, flows, now_ns, config, counters, classifier, known);
-  FlowKey flow;
-  if (const FlowTuple* tuple = tracked_tuple(packet)) {
-    bool src_is_lo;
-    flow = make_flow_key(*tuple, src_is_lo);
-  }
   fragments.record_verdict(*datagram, verdict.passed(), flow, generation);
   return verdict;
 }

@@ -119,7 +119,8 @@ void FragmentTracker::release(Datagram& d) noexcept {
 }
 
 DropReason FragmentTracker::begin_first(const FragmentKey& key, const FragmentInfo& frag,
-                                        uint64_t now_ns, Datagram*& datagram) noexcept {
+                                        const FlowKey& flow, uint64_t now_ns,
+                                        Datagram*& datagram) noexcept {
   Datagram* d = find(key, now_ns);
   if (d == nullptr) {
     d = insert(key, now_ns);
@@ -127,7 +128,7 @@ DropReason FragmentTracker::begin_first(const FragmentKey& key, const FragmentIn
   }
   if (d->state == DatagramState::poisoned) return DropReason::fragment_of_poisoned_datagram;
   if (d->first_length != 0) {
-    if (d->first_length != frag.length) {
+    if (d->first_length != frag.length || !(d->flow == flow)) {
       d->state = DatagramState::poisoned;
       return DropReason::overlapping_fragment;
     }

@@ -10,8 +10,10 @@
 //  - Fragments may not overlap anything already seen of their datagram (RFC 5722 for IPv6; the
 //    classic IPv4 overlap attacks rewrite the L4 header after the filter looked). An overlap
 //    drops the fragment and poisons the datagram: every later fragment of it is dropped too. A
-//    first fragment seen twice with the same length is a harmless duplicate and gets the same
-//    verdict; with another length, it is an overlap.
+//    first fragment seen twice with the same length and the same flow (addresses, protocol,
+//    ports) is a harmless duplicate and gets the same verdict; with another length or another
+//    flow it is an overlap: it would pass unjudged, and a receiver that keeps the newer copy
+//    would deliver a flow the policy never saw.
 //  - Once the last fragment is in and the covered bytes have no holes, the datagram is
 //    forgotten early.
 //
@@ -79,12 +81,13 @@ class FragmentTracker {
 
   // All below: owning worker only; never allocate, never block.
 
-  // A first fragment arrives. Returns a drop reason (fragment_table_full, overlapping_fragment,
-  // fragment_of_poisoned_datagram), or none with `datagram` set. If datagram->state is then
-  // `judging`, judge the packet and report with record_verdict(); if it is allowed/denied, this
-  // is a duplicate of a first fragment already judged: reuse that verdict.
-  DropReason begin_first(const FragmentKey& key, const FragmentInfo& frag, uint64_t now_ns,
-                         Datagram*& datagram) noexcept;
+  // A first fragment of the flow `flow` arrives. Returns a drop reason (fragment_table_full,
+  // overlapping_fragment, fragment_of_poisoned_datagram), or none with `datagram` set. If
+  // datagram->state is then `judging`, judge the packet and report with record_verdict(); if it
+  // is allowed/denied, this is a duplicate of a first fragment already judged: reuse that
+  // verdict.
+  DropReason begin_first(const FragmentKey& key, const FragmentInfo& frag, const FlowKey& flow,
+                         uint64_t now_ns, Datagram*& datagram) noexcept;
   void record_verdict(Datagram& datagram, bool allowed, const FlowKey& flow,
                       uint64_t generation) noexcept;
   // A datagram whose flow a policy change has cut: its remaining fragments are dropped.

@@ -207,6 +207,29 @@ TEST_F(Fragments, FirstFragmentTwice) {
   EXPECT_EQ(send(frag4(6, 64, 8, false)).reason, DropReason::fragment_of_poisoned_datagram);
 }
 
+// A "duplicate" of an allowed first fragment whose L4 header names another flow (here a denied
+// port) is no duplicate: it would pass unjudged, and a receiver that keeps the newer of two
+// overlapping fragments would deliver it. It overlaps, and poisons the datagram.
+TEST_F(Fragments, FirstFragmentTwiceWithAnotherFlowIsAnOverlap) {
+  ASSERT_TRUE(send(frag4(24, 0, 64, true, 53)).passed());
+  EXPECT_EQ(send(frag4(24, 0, 64, true, 22)).reason, DropReason::overlapping_fragment);
+  EXPECT_EQ(send(frag4(24, 64, 16, false)).reason, DropReason::fragment_of_poisoned_datagram);
+  EXPECT_EQ(counters.flows_denied, 0u);
+
+  test::Ipv4Fields first{.id = 25, .more_fragments = true};
+  ASSERT_TRUE(
+      send(FrameBuilder().ipv4(kClient, kServer, first).udp(5000, 53, 1000).payload(56).build())
+          .passed());
+  // Another source port: another flow of the same two pods.
+  EXPECT_EQ(
+      send(FrameBuilder().ipv4(kClient, kServer, first).udp(5001, 53, 1000).payload(56).build())
+          .reason,
+      DropReason::overlapping_fragment);
+
+  ASSERT_TRUE(send(frag6(26, 0, 48, true, 53)).passed());
+  EXPECT_EQ(send(frag6(26, 0, 48, true, 54)).reason, DropReason::overlapping_fragment);
+}
+
 TEST_F(Fragments, OffsetOneRewritesTheTcpHeader) {
   // RFC 1858: a second fragment at offset 8 over the first fragment's TCP header.
   tables.allow(kClient, kServer, ip_proto::tcp, 80);
