@@ -1,8 +1,11 @@
-// Writes the parser fuzzer's seed corpus: small valid frames of every kind the parser knows,
-// and broken ones at each layer, one file each. Deterministic, so re-running it reproduces
-// tests/data/packet/corpus byte for byte.
+// Writes the packet fuzzers' seed corpora. Deterministic, so re-running it reproduces them
+// byte for byte.
+//   DIR        (fuzz_parse_packet, tests/data/packet/corpus): small valid frames of every kind
+//              the parser knows, and broken ones at each layer, one file each;
+//   BURST_DIR  (fuzz_burst, tests/data/burst/corpus): conversations between the fuzzer's pods
+//              in its input format (fuzz_burst.cpp), with policy changes between bursts.
 //
-// Usage: make_packet_corpus DIR
+// Usage: make_packet_corpus DIR [BURST_DIR]
 
 #include <cstdio>
 #include <string>
@@ -15,9 +18,140 @@ using podwall::test::Bytes;
 using podwall::test::FrameBuilder;
 using podwall::test::ip;
 
+namespace {
+
+bool write_file(const std::string& path, const Bytes& bytes) {
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  bool ok = f != nullptr && std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
+  if (f != nullptr) ok = std::fclose(f) == 0 && ok;
+  if (!ok) std::perror(path.c_str());
+  return ok;
+}
+
+// One burst of fuzz_burst's input: control byte, frame count, then each frame's length (2
+// bytes, big-endian) and bytes.
+struct Burst {
+  uint8_t ctl = 0;
+  std::vector<Bytes> frames;
+};
+
+Bytes burst_input(const std::vector<Burst>& bursts) {
+  Bytes out;
+  for (const Burst& b : bursts) {
+    out.push_back(b.ctl);
+    out.push_back(uint8_t(b.frames.size()));
+    for (const Bytes& f : b.frames) {
+      out.push_back(uint8_t(f.size() >> 8));
+      out.push_back(uint8_t(f.size()));
+      out.insert(out.end(), f.begin(), f.end());
+    }
+  }
+  return out;
+}
+
+// fuzz_burst's control bits.
+constexpr uint8_t kOneMs = 1, kTwoSeconds = 2, kPolicyChange = 4, kKeep = 8, kSweep = 16;
+
+bool write_burst_corpus(const std::string& dir) {
+  const auto a = ip("198.18.0.1");
+  const auto b = ip("198.18.0.2");
+  const auto c = ip("198.18.0.3");
+  const auto a6 = ip("2001:db8::1");
+  const auto b6 = ip("2001:db8::2");
+  constexpr uint8_t syn = 0x02, ack = 0x10, fin = 0x01, rst = 0x04, psh = 0x08;
+  auto tcp = [](const auto& s, const auto& d, uint16_t sp, uint16_t dp, uint8_t flags) {
+    return FrameBuilder().ipv4(s, d).tcp(sp, dp, flags).build();
+  };
+  auto udp = [](const auto& s, const auto& d, uint16_t sp, uint16_t dp) {
+    return FrameBuilder().ipv4(s, d).udp(sp, dp).payload(8).build();
+  };
+  auto first_fragment = [&](uint16_t id, uint16_t dport) {
+    return FrameBuilder()
+        .ipv4(a, b, {.id = id, .more_fragments = true})
+        .udp(5000, dport, 200)
+        .payload(56)
+        .build();
+  };
+  auto later_fragment = [&](uint16_t id, uint16_t offset, bool more) {
+    return FrameBuilder()
+        .ipv4(a, b, {.id = id, .more_fragments = more, .fragment_offset = offset})
+        .protocol(17)
+        .payload(more ? 64 : 16)
+        .build();
+  };
+  Bytes inner = FrameBuilder(true).ipv4(a, b).udp(5000, 53).build();
+
+  const std::vector<std::pair<std::string, std::vector<Burst>>> inputs = {
+      // A TCP connection allowed by both policy sets, across a change in each mode.
+      {"tcp_across_changes",
+       {{0, {tcp(a, b, 40000, 80, syn), tcp(b, a, 80, 40000, syn | ack)}},
+        {kOneMs, {tcp(a, b, 40000, 80, ack), tcp(b, a, 80, 40000, ack | psh)}},
+        {kPolicyChange, {tcp(a, b, 40000, 80, ack), tcp(b, a, 80, 40000, ack)}},
+        {kPolicyChange | kKeep, {tcp(a, b, 40000, 80, ack | psh)}},
+        {kOneMs, {tcp(a, b, 40000, 80, fin | ack), tcp(b, a, 80, 40000, fin | ack)}},
+        {kTwoSeconds | kSweep, {tcp(a, b, 40000, 80, ack)}}}},
+      // Denied connections and packets that must not open one.
+      {"tcp_denied",
+       {{0,
+         {tcp(a, b, 40001, 22, syn), tcp(b, a, 22, 40001, syn | ack), tcp(a, b, 40001, 22, ack),
+          tcp(c, b, 40002, 80, syn), tcp(a, b, 40003, 80, syn | fin), tcp(a, b, 40003, 80, rst),
+          tcp(c, a, 40004, 443, syn), tcp(c, b, 40004, 443, syn)}}}},
+      // SCTP, allowed by the first set only: revoked by the change, kept with keep.
+      {"sctp_revoked",
+       {{0,
+         {FrameBuilder().ipv4(a, b).sctp(5000, 3868, 1).build(),
+          FrameBuilder().ipv4(b, a).sctp(3868, 5000, 2).build()}},
+        {kPolicyChange | kKeep, {FrameBuilder().ipv4(a, b).sctp(5000, 3868, 0).build()}},
+        {kPolicyChange, {FrameBuilder().ipv4(a, b).sctp(5000, 3868, 0).build()}},
+        {kPolicyChange, {FrameBuilder().ipv4(b, a).sctp(3868, 5000, 0).build()}}}},
+      // UDP both ways, an ICMP error about it, echo where it is allowed and where not.
+      {"udp_and_icmp",
+       {{0,
+         {udp(a, b, 5000, 53), udp(b, a, 53, 5000), udp(a, b, 5000, 54),
+          FrameBuilder().ipv4(b, a).icmp4(3, 3).raw(inner).build(),
+          FrameBuilder().ipv4(a, c).icmp4(8, 0, 7, 1).payload(8).build(),
+          FrameBuilder().ipv4(c, a).icmp4(0, 0, 7, 1).payload(8).build(),
+          FrameBuilder().ipv4(b, a).icmp4(8, 0, 9, 1).payload(8).build()}},
+        {kPolicyChange | kTwoSeconds, {udp(b, a, 53, 5000), udp(a, b, 5000, 53)}}}},
+      // Datagrams in fragments: allowed, denied, duplicated, overlapping, out of order.
+      {"fragments",
+       {{0,
+         {first_fragment(7, 53), later_fragment(7, 64, true), first_fragment(7, 53),
+          later_fragment(7, 128, false), first_fragment(8, 54), later_fragment(8, 64, false),
+          later_fragment(9, 64, false), first_fragment(9, 53), first_fragment(10, 53),
+          first_fragment(10, 22), later_fragment(10, 64, false)}},
+        {kPolicyChange, {first_fragment(11, 53), later_fragment(11, 64, false)}}}},
+      // IPv6: a connection, neighbour discovery, an extension chain, a fragment.
+      {"ipv6",
+       {{0,
+         {FrameBuilder().ipv6(a6, b6).tcp(40000, 80, syn).build(),
+          FrameBuilder().ipv6(b6, a6).tcp(80, 40000, syn | ack).build(),
+          FrameBuilder().ipv6(a6, b6).tcp(40000, 80, ack).build(),
+          FrameBuilder().ipv6(a6, b6, {.hop_limit = 255}).icmp6(135, 0).payload(16).build(),
+          FrameBuilder().ipv6(a6, b6).ext(0).ext(60).udp(1, 53).build(),
+          FrameBuilder().ipv6(a6, b6).frag6(0, true, 99).udp(1, 53, 100).payload(8).build(),
+          FrameBuilder().ipv6(a6, b6).frag6(16, false, 99).protocol(17).payload(20).build()}},
+        {kPolicyChange, {FrameBuilder().ipv6(a6, b6).tcp(40000, 80, ack).build()}}}},
+      // Tagged frames, ARP, an unknown ethertype, and frames cut short.
+      {"l2_and_runts",
+       {{32,
+         {FrameBuilder().arp().build(), FrameBuilder().ethertype(0x88cc).payload(32).build(),
+          FrameBuilder().vlan(0x8100, 100).ipv4(a, b).tcp(1, 80, syn).build(),
+          FrameBuilder().vlan(0x88a8, 10).vlan(0x8100, 20).ipv4(b, a).tcp(80, 1, syn | ack).build(),
+          Bytes(13, 0xff), Bytes(34, 0x00)}}}},
+  };
+  for (const auto& [name, bursts] : inputs) {
+    if (!write_file(dir + "/" + name + ".bin", burst_input(bursts))) return false;
+  }
+  std::printf("wrote %zu burst sequences to %s\n", inputs.size(), dir.c_str());
+  return true;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: %s DIR\n", argv[0]);
+  if (argc != 2 && argc != 3) {
+    std::fprintf(stderr, "usage: %s DIR [BURST_DIR]\n", argv[0]);
     return 2;
   }
   const auto a = ip("198.18.0.1");
@@ -85,14 +219,9 @@ int main(int argc, char** argv) {
   };
   std::string dir = argv[1];
   for (const auto& [name, bytes] : frames) {
-    std::string path = dir + "/" + name + ".bin";
-    std::FILE* f = std::fopen(path.c_str(), "wb");
-    if (f == nullptr || std::fwrite(bytes.data(), 1, bytes.size(), f) != bytes.size()) {
-      std::perror(path.c_str());
-      return 1;
-    }
-    std::fclose(f);
+    if (!write_file(dir + "/" + name + ".bin", bytes)) return 1;
   }
   std::printf("wrote %zu frames to %s\n", frames.size(), dir.c_str());
+  if (argc == 3 && !write_burst_corpus(argv[2])) return 1;
   return 0;
 }

@@ -1,0 +1,229 @@
+// libFuzzer target: the worker's decision path -- decide_burst(), express lane included -- on
+// compiled tables, over a sequence of bursts with policy changes, mode flips and time passing
+// between them. Checks beyond the sanitizers (each frame sits in a heap block of exactly its
+// length, so any read past it is caught):
+//
+//  1. It never fails open. With the tables in force and established flows re-checked, every
+//     frame it passes is ARP, IPv6 neighbour discovery, an unknown ethertype the config lets
+//     through, a later fragment of a datagram already passed, or a packet of a flow (for an
+//     ICMP error, the flow of the packet inside it) that those tables allow in one direction.
+//  2. It decides as decide_frame() does frame by frame: the same decisions and the same
+//     counters, whatever the frames.
+//
+// Input: bursts, each `ctl count frame*`, a frame being a 2-byte big-endian length and its
+// bytes (cut short by the end of the input). `ctl`, before the burst is judged:
+//   bits 0-1  time passes: 0, 1 ms, 2 s or 200 s
+//   bit 2     the policy changes: the other table set, published as the next generation
+//   bit 3     established flows are kept across changes (--established=keep) in this burst
+//   bit 4     the worker's expiry sweep runs
+//   bit 5     unknown ethertypes pass (the config's pass_unknown_ethertypes)
+// `count` % 65 frames: up to two receive bursts, so decide_burst() also splits.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "control/compiler/compiler.h"
+#include "dataplane/conntrack/decide_with.h"
+#include "dataplane/conntrack/firewall.h"
+#include "dataplane/policy/tables.h"
+
+namespace {
+
+using namespace podwall;
+
+IpAddress address(const char* text) {
+  return *IpAddress::parse(text);
+}
+
+PolicyPort port(Protocol protocol, uint16_t number) {
+  PolicyPort p;
+  p.protocol = protocol;
+  p.port = number;
+  return p;
+}
+
+PolicyPeer pods_labelled(const char* app) {
+  PolicyPeer peer;
+  peer.pod_selector = LabelSelector{{{"app", app}}, {}};
+  return peer;
+}
+
+PolicyPeer addresses_in(const char* cidr, const char* except) {
+  PolicyPeer peer;
+  peer.ip_block = IpBlock{*Cidr::parse(cidr, false), {*Cidr::parse(except, false)}};
+  return peer;
+}
+
+PolicyRule rule(std::vector<PolicyPeer> peers, std::vector<PolicyPort> ports = {}) {
+  PolicyRule r;
+  r.peers = std::move(peers);
+  r.ports = std::move(ports);
+  return r;
+}
+
+// A policy on the pods labelled app=`app` (every pod if empty), isolating the directions it
+// has rules for, or both when it has none (a default deny).
+NetworkPolicy policy(const char* name, const char* app, std::vector<PolicyRule> ingress,
+                     std::vector<PolicyRule> egress) {
+  NetworkPolicy p;
+  p.namespace_name = "lab";
+  p.name = name;
+  if (*app != '\0') p.pod_selector.match_labels = {{"app", app}};
+  const bool default_deny = ingress.empty() && egress.empty();
+  p.isolates_ingress = default_deny || !ingress.empty();
+  p.isolates_egress = default_deny || !egress.empty();
+  p.ingress = std::move(ingress);
+  p.egress = std::move(egress);
+  return p;
+}
+
+// Pods a, b, c at the addresses of the seed frames (tests/fuzz/make_packet_corpus.cpp), every
+// pod isolated both ways, so that most flows are allowed one way at most and "allowed in one
+// direction" is a sharp check. Two policy sets that disagree on many flows, so that a change
+// revokes:
+//   `first`:  a -> b on TCP 80, UDP 53 and SCTP 3868; c -> b on TCP 443 (c's egress by an
+//             ipBlock that leaves a out); a -> c anything.
+//   `second`: a -> b on TCP 80 and UDP 53; nothing else.
+std::unique_ptr<PolicyTables> lab_tables(bool first) {
+  Cluster cluster;
+  cluster.namespaces = {Namespace{"lab", {{"kubernetes.io/metadata.name", "lab"}}, {}}};
+  const char* pods[][3] = {{"a", "198.18.0.1", "2001:db8::1"},
+                           {"b", "198.18.0.2", "2001:db8::2"},
+                           {"c", "198.18.0.3", "2001:db8::3"}};
+  for (const auto& [name, v4, v6] : pods) {
+    Pod p;
+    p.namespace_name = "lab";
+    p.name = name;
+    p.labels = {{"app", name}};
+    p.addresses = {address(v4), address(v6)};
+    cluster.pods.push_back(p);
+  }
+  const PolicyPeer a = pods_labelled("a"), b = pods_labelled("b"), c = pods_labelled("c");
+  const PolicyPort tcp80 = port(Protocol::tcp, 80), udp53 = port(Protocol::udp, 53);
+  cluster.policies = {policy("default-deny", "", {}, {})};
+  if (first) {
+    const PolicyPort sctp3868 = port(Protocol::sctp, 3868);
+    cluster.policies.push_back(
+        policy("a", "a", {}, {rule({b}, {tcp80, udp53, sctp3868}), rule({c})}));
+    cluster.policies.push_back(
+        policy("b", "b",
+               {rule({a}, {tcp80, udp53, sctp3868}), rule({c}, {port(Protocol::tcp, 443)})}, {}));
+    cluster.policies.push_back(policy(
+        "c", "c", {rule({a})},
+        {rule({addresses_in("198.18.0.0/30", "198.18.0.1/32")}, {port(Protocol::tcp, 443)})}));
+  } else {
+    cluster.policies.push_back(policy("a", "a", {}, {rule({b}, {tcp80, udp53})}));
+    cluster.policies.push_back(policy("b", "b", {rule({a})}, {}));
+  }
+  return compile_policy(cluster);
+}
+
+struct Conntrack {
+  // Small, so that the flow table fills and the fragment buckets overflow.
+  FlowTable flows{64, FlowTimeouts{}, 11};
+  FragmentTracker fragments{16, FragmentTracker::kDefaultTimeoutNs, 12};
+  WorkerCounters counters;
+};
+
+[[noreturn]] void fail(const char* what) {
+  std::fprintf(stderr, "fuzz_burst: %s\n", what);
+  std::abort();
+}
+
+FlowQuery reversed(const FlowTuple& t) {
+  return FlowQuery{t.dst, t.src, t.ip_proto, t.has_ports ? t.sport : uint16_t(0)};
+}
+
+// Property 1 for one passed frame.
+void check_passed(const uint8_t* frame, uint32_t length, const PolicyTables& tables,
+                  const FirewallConfig& config) {
+  ParsedPacket p;
+  if (parse_packet(frame, length, p) != DropReason::none) fail("passed a malformed frame");
+  if (!p.is_ip()) {
+    if (p.l3 != L3Kind::arp && !config.pass_unknown_ethertypes) fail("passed an unknown ethertype");
+    return;
+  }
+  if (p.l2_control) return;
+  if (p.frag.is_fragment && !p.frag.first) return;
+  const FlowTuple* t = firewall_detail::tracked_tuple(p);
+  if (t == nullptr) fail("passed an IP packet of no flow");
+  if (classify(tables, query_for(*t)) != Verdict::allow &&
+      classify(tables, reversed(*t)) != Verdict::allow) {
+    fail("passed a packet of a flow the tables deny both ways");
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static const std::unique_ptr<PolicyTables> table_sets[2] = {lab_tables(true), lab_tables(false)};
+  static BurstScratch scratch;
+
+  Conntrack burst;   // judged by decide_burst()
+  Conntrack single;  // the same frames through decide_frame(), one by one
+  unsigned set = 0;
+  uint64_t generation = 1;
+  uint64_t now = 1000 * kNsPerSecond;
+
+  size_t at = 0;
+  while (at + 2 <= size) {
+    const uint8_t ctl = data[at];
+    const uint32_t count = data[at + 1] % (2 * kMaxBurst + 1);
+    at += 2;
+    std::vector<std::unique_ptr<uint8_t[]>> storage;
+    std::vector<const uint8_t*> frames;
+    std::vector<uint32_t> lengths;
+    for (uint32_t i = 0; i < count && at + 2 <= size; ++i) {
+      uint32_t length = uint32_t(data[at]) << 8 | data[at + 1];
+      at += 2;
+      if (length > size - at) length = uint32_t(size - at);
+      storage.emplace_back(new uint8_t[length]);
+      std::memcpy(storage.back().get(), data + at, length);
+      at += length;
+      frames.push_back(storage.back().get());
+      lengths.push_back(length);
+    }
+
+    static constexpr uint64_t kSteps[] = {0, 1'000'000, 2 * kNsPerSecond, 200 * kNsPerSecond};
+    now += kSteps[ctl & 3];
+    if (ctl & 4) {
+      set ^= 1;
+      ++generation;
+    }
+    FirewallConfig config;
+    config.established = ctl & 8 ? EstablishedMode::keep : EstablishedMode::recheck;
+    config.pass_unknown_ethertypes = (ctl & 32) != 0;
+    if (ctl & 16) {
+      expire_state(burst.flows, burst.fragments, now, 64, burst.counters);
+      expire_state(single.flows, single.fragments, now, 64, single.counters);
+    }
+    const PolicyTables& tables = *table_sets[set];
+
+    const uint32_t n = uint32_t(frames.size());
+    std::vector<Decision> decisions(n);
+    decide_burst(frames.data(), lengths.data(), n, scratch, &tables, generation, burst.flows,
+                 burst.fragments, now, config, burst.counters, decisions.data());
+    for (uint32_t i = 0; i < n; ++i) {
+      ParsedPacket parsed;
+      Decision one = decide_frame_with(frames[i], lengths[i], parsed, &tables, generation,
+                                       single.flows, single.fragments, now, config, single.counters,
+                                       firewall_detail::PolicyClassifier{});
+      if (one.passed() != decisions[i].passed() || one.reason != decisions[i].reason) {
+        fail("decide_burst() and decide_frame() disagree on a frame");
+      }
+      if (decisions[i].passed() && config.established == EstablishedMode::recheck) {
+        check_passed(frames[i], lengths[i], tables, config);
+      }
+    }
+    if (std::memcmp(&burst.counters, &single.counters, sizeof(WorkerCounters)) != 0) {
+      fail("decide_burst() and decide_frame() count differently");
+    }
+    if (burst.flows.size() != single.flows.size()) fail("the flow tables differ in size");
+  }
+  return 0;
+}
