@@ -206,9 +206,10 @@ class Pods:
         return fr.udp(self.v6[who], self.v6["web"], self.sport(), dport, payload)
 
     def fragments(self, v6: bool, who: str, proto: int, data: bytes,
-                  pieces: list[tuple[int, int, bool]]) -> list[bytes]:
-        """Fragments of one datagram: (offset, length, more) cut from `data` (the L4 bytes)."""
-        ident = self.ident()
+                  pieces: list[tuple[int, int, bool]], ident: int | None = None) -> list[bytes]:
+        """Fragments of one datagram: (offset, length, more) cut from `data` (the L4 bytes),
+        with a new fragment id unless `ident` is given."""
+        ident = self.ident() if ident is None else ident
         if v6:
             return [self.v6_to_web(who, fr.FRAGMENT, fr.fragment_header(proto, o, more, ident)
                                    + data[o:o + n]) for o, n, more in pieces]
@@ -228,8 +229,8 @@ def fragment_cases(p: Pods, v6: bool) -> list[Case]:
     family = "IPv6" if v6 else "IPv4"
     tcp = (lambda who, payload: p.tcp6(who, 80, fr.SYN, payload=payload)) if v6 else \
         (lambda who, payload: p.tcp4(who, 80, fr.SYN, payload=payload))
-    udp = (lambda who, payload: p.udp6(who, 53, payload)) if v6 else \
-        (lambda who, payload: p.udp4(who, 53, payload))
+    udp = (lambda who, payload, dport=53: p.udp6(who, dport, payload)) if v6 else \
+        (lambda who, payload, dport=53: p.udp4(who, dport, payload))
     cases = [
         Case(f"{family} non-first fragment to a denied port (rogue -> web tcp/80), no first",
              p.fragments(v6, "rogue", fr.TCP, tcp("rogue", b"x" * 20), [(24, 16, False)]),
@@ -249,6 +250,19 @@ def fragment_cases(p: Pods, v6: bool) -> list[Case]:
                       f"passes", [first, overlap, after],
                       {"flows_allowed": 1, "overlapping_fragment": 1,
                        "fragment_of_poisoned_datagram": 1}, passes=[first], sender="client"))
+    # The same fragment id, offset and length, but the L4 header of a denied flow: once taken
+    # for a duplicate of the allowed first fragment, it passed unjudged.
+    ident = p.ident()
+    allowed_first, allowed_rest = p.fragments(v6, "client", fr.UDP, udp("client", b"w" * 40),
+                                              [(0, 16, True), (16, 32, False)], ident=ident)
+    (denied_first,) = p.fragments(v6, "client", fr.UDP, udp("client", b"w" * 40, dport=54),
+                                  [(0, 16, True)], ident=ident)
+    cases.append(Case(f"{family} first fragment of allowed client -> web udp/53, then one of the "
+                      f"same datagram to udp/54 (denied): an overlap, not a duplicate",
+                      [allowed_first, denied_first, allowed_rest],
+                      {"flows_allowed": 1, "overlapping_fragment": 1,
+                       "fragment_of_poisoned_datagram": 1}, passes=[allowed_first],
+                      sender="client"))
     return cases
 
 
