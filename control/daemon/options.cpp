@@ -1,6 +1,6 @@
 #include "control/daemon/options.h"
 
-#include <yaml-cpp/yaml.h>
+#include <yaml-cpp/exceptions.h>
 
 #include <cerrno>
 #include <charconv>
@@ -9,6 +9,8 @@
 #include <fstream>
 #include <functional>
 #include <map>
+
+#include "control/loader/yaml_tree.h"
 
 namespace podwall {
 
@@ -142,50 +144,83 @@ const std::vector<Setting>& settings() {
   return all;
 }
 
+// "FILE:LINE:COLUMN: ", or "FILE: " for a mark yaml-cpp left unset.
+std::string located(const std::string& path, const YAML::Mark& mark) {
+  if (mark.is_null()) return path + ": ";
+  return path + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) + ": ";
+}
+
+// A config file is a few lines; anything this large is not one.
+constexpr std::streamsize kMaxConfigBytes = 1 << 20;
+
 bool apply_config_file(const std::string& path, DaemonOptions& options, std::string& error) {
-  YAML::Node root;
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {  // it opens, then reads as an empty file
     error = path + ": is a directory, not a config file";
     return false;
   }
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) {
     error = path + ": cannot read the config file (" + std::strerror(errno) + ")";
     return false;
   }
+  std::string text(kMaxConfigBytes + 1, '\0');
+  in.read(text.data(), kMaxConfigBytes + 1);
+  text.resize(size_t(in.gcount()));
+  if (in.bad() || text.size() > size_t(kMaxConfigBytes)) {
+    error = path +
+            (in.bad() ? ": cannot read the config file" : ": larger than 1 MiB: not a config file");
+    return false;
+  }
+  // The loader's YAML reader: unlike YAML::Load it reports a stray ',' (which yaml-cpp reads
+  // as an empty document) and gives every document, so that none is dropped unread.
+  YamlFile file;
   try {
-    root = YAML::Load(in);
+    file = parse_yaml_documents(text);
   } catch (const YAML::Exception& e) {
-    error = path + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
-            ": " + e.msg;
+    error = located(path, e.mark) + e.msg;
     return false;
   }
-  if (root.IsNull()) return true;
-  if (!root.IsMap()) {
-    error = path + ": the config must be a mapping of settings";
+  const YamlNode* root = nullptr;
+  for (const YamlNode* document : file.documents()) {
+    if (document->is_null()) continue;
+    if (root != nullptr) {
+      error = located(path, document->mark()) +
+              "a second YAML document: the config is one mapping of settings";
+      return false;
+    }
+    root = document;
+  }
+  if (root == nullptr) return true;
+  if (!root->is_map()) {
+    error = located(path, root->mark()) + "the config must be a mapping of settings";
     return false;
   }
-  for (const auto& item : root) {
-    std::string key = item.first.as<std::string>("");
+  std::map<const Setting*, const YamlNode*> seen;
+  for (size_t i = 0; i < root->size(); ++i) {
+    const YamlNode& key_node = root->key(i);
+    const YamlNode& value = root->value(i);
+    const std::string key(key_node.is_scalar() ? key_node.scalar() : std::string_view());
+    const std::string where = located(path, key_node.mark());
     const Setting* setting = nullptr;
     for (const Setting& s : settings())
       if (key == s.key) setting = &s;
-    auto where = [&] {
-      return path + ":" + std::to_string(item.first.Mark().line + 1) + ":" +
-             std::to_string(item.first.Mark().column + 1) + ": ";
-    };
     if (setting == nullptr) {
-      error = where() + "unknown setting '" + key + "'";
+      error = where + "unknown setting '" + key + "'";
       return false;
     }
-    if (!item.second.IsScalar()) {
-      error = where() + key + ": must be a single value";
+    if (auto [first, inserted] = seen.emplace(setting, &key_node); !inserted) {
+      error = where + key + ": set twice (first on line " +
+              std::to_string(first->second->mark().line + 1) + ")";
+      return false;
+    }
+    if (!value.is_scalar()) {
+      error = where + key + ": must be a single value";
       return false;
     }
     std::string message;
-    if (!setting->apply(item.second.Scalar(), options, message)) {
-      error = where() + key + ": " + message;
+    if (!setting->apply(std::string(value.scalar()), options, message)) {
+      error = where + key + ": " + message;
       return false;
     }
   }

@@ -110,7 +110,29 @@ TEST_F(ConfigFile, ErrorsNameFileLineAndColumn) {
 
   path = write("- mtu\n");
   EXPECT_EQ(parse({"--config", path, "--manifests", "/m"}).error,
-            path + ": the config must be a mapping of settings");
+            path + ":1:1: the config must be a mapping of settings");
+}
+
+// yaml-cpp reads a stray ',' as an empty document: the file would have set nothing, silently.
+TEST_F(ConfigFile, AStrayCommaIsAnError) {
+  std::string path = write(",\n");
+  EXPECT_EQ(parse({"--config", path, "--manifests", "/m"}).error, path + ":1:1: unexpected ','");
+  path = write("mtu: 1500\n,\n");
+  EXPECT_EQ(parse({"--config", path, "--manifests", "/m"}).error.rfind(path + ":2:", 0), 0u);
+}
+
+// The last one won, and a setting meant for one place was quietly overridden by another.
+TEST_F(ConfigFile, ASettingSetTwiceIsAnError) {
+  const std::string path = write("mtu: 1500\nestablished: keep\nmtu: 9000\n");
+  EXPECT_EQ(parse({"--config", path, "--manifests", "/m"}).error,
+            path + ":3:1: mtu: set twice (first on line 1)");
+}
+
+// Only the first document was read: settings after a '---' were dropped without a word.
+TEST_F(ConfigFile, ASecondDocumentIsAnError) {
+  const std::string path = write("mtu: 1500\n---\nconntrackCapacity: 1024\n");
+  EXPECT_EQ(parse({"--config", path, "--manifests", "/m"}).error,
+            path + ":3:1: a second YAML document: the config is one mapping of settings");
 }
 
 TEST_F(ConfigFile, AMissingFileIsNamed) {
