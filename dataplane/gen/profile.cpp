@@ -8,6 +8,12 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "control/loader/yaml_tree.h"
 
 namespace podwall::gen {
 
@@ -25,8 +31,56 @@ int line_of(const YAML::Mark& mark) {
 struct ProfileError : std::runtime_error {
   ProfileError(const YAML::Node& at, const std::string& what)
       : std::runtime_error(what), line(line_of(at.Mark())) {}
+  ProfileError(const YamlNode& at, const std::string& what)
+      : std::runtime_error(what), line(line_of(at.mark())) {}
   int line;
 };
+
+// Every mapping of the tree under `root` has distinct keys. Each node is visited once, so
+// aliases (even cycles of them) cost nothing extra.
+void check_unique_keys(const YamlNode& root) {
+  std::vector<const YamlNode*> todo{&root};
+  std::unordered_set<const YamlNode*> seen{&root};
+  auto visit = [&](const YamlNode& n) {
+    if (seen.insert(&n).second) todo.push_back(&n);
+  };
+  while (!todo.empty()) {
+    const YamlNode& n = *todo.back();
+    todo.pop_back();
+    if (n.is_sequence()) {
+      for (size_t i = 0; i < n.size(); ++i) visit(n.item(i));
+      continue;
+    }
+    std::unordered_map<std::string_view, const YamlNode*> keys;
+    for (size_t i = 0; i < n.size() && n.is_map(); ++i) {
+      const YamlNode& key = n.key(i);
+      if (key.is_scalar()) {
+        auto [first, inserted] = keys.emplace(key.scalar(), &key);
+        if (!inserted) {
+          throw ProfileError(key, std::string(key.scalar()) + ": given twice (first on line " +
+                                      std::to_string(line_of(first->second->mark())) + ")");
+        }
+      }
+      visit(n.value(i));
+    }
+  }
+}
+
+// YAML::Load reads the first document only, takes a stray ',' for an empty document, and keeps
+// the first of two equal keys: the loader's reader sees the whole text, and what Load would
+// quietly drop is refused here.
+void check_whole_text(const std::string& text) {
+  YamlFile file = parse_yaml_documents(text);  // a stray ',': YAML::ParserException
+  const YamlNode* root = nullptr;
+  for (const YamlNode* document : file.documents()) {
+    if (document->is_null()) continue;
+    if (root != nullptr) {
+      throw ProfileError(*document, "a second YAML document: a profile is one mapping");
+    }
+    root = document;
+    check_unique_keys(*root);
+  }
+}
 
 std::string scalar(const YAML::Node& n, const char* key) {
   if (!n.IsScalar()) throw ProfileError(n, std::string(key) + ": expected a single value");
@@ -397,6 +451,7 @@ uint16_t min_frame_size(const FlowGroup& g) {
 std::optional<Profile> parse_profile_text(const std::string& text, const std::string& path,
                                           std::string& error) {
   try {
+    check_whole_text(text);
     return parse_root(YAML::Load(text), path);
   } catch (const ProfileError& e) {
     error = path + ":" + std::to_string(e.line) + ": " + e.what();

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
+
 #include "dataplane/gen/profile.h"
 
 namespace podwall::gen {
@@ -59,6 +62,21 @@ TEST(Profile, RatesAndImix) {
   EXPECT_DOUBLE_EQ(p->duration_s, 5);
 }
 
+// The profiles the README and the benchmarks point users at.
+TEST(Profile, TheShippedProfilesLoad) {
+  const char* root = std::getenv("PODWALL_SOURCE_ROOT");
+  ASSERT_NE(root, nullptr);
+  int loaded = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::string(root) + "/tests/data/bench")) {
+    if (entry.path().extension() != ".yaml") continue;
+    std::string error;
+    EXPECT_TRUE(load_profile(entry.path().string(), error)) << error;
+    ++loaded;
+  }
+  EXPECT_GE(loaded, 3);
+}
+
 struct Bad {
   const char* text;
   const char* message;  // expected error, file:line included
@@ -111,7 +129,16 @@ INSTANTIATE_TEST_SUITE_P(
             "p.yaml:2: flows: more than 2^40 distinct flows in one entry"},
         // Nothing in the text to point at: line 1, not 0.
         Bad{"", "p.yaml:1: a profile is a mapping (flows, frame_size, ...)"},
-        Bad{"# only a comment\n", "p.yaml:1: a profile is a mapping (flows, frame_size, ...)"}));
+        Bad{"# only a comment\n", "p.yaml:1: a profile is a mapping (flows, frame_size, ...)"},
+        // What YAML::Load let through: a stray ',' (read as an empty document), a second
+        // document (never read), a key given twice (the first one won).
+        Bad{",\n", "p.yaml:1: unexpected ','"},
+        Bad{"flows: [{src_ip: 198.18.0.1, dst_ip: 198.18.0.2}]\n---\nrate: 5\n",
+            "p.yaml:3: a second YAML document: a profile is one mapping"},
+        Bad{"flows: [{src_ip: 198.18.0.1, dst_ip: 198.18.0.2}]\nrate: 5\nrate: 10%\n",
+            "p.yaml:3: rate: given twice (first on line 2)"},
+        Bad{"flows:\n  - src_ip: 198.18.0.1\n    dst_ip: 198.18.0.2\n    dst_ip: 198.18.0.3\n",
+            "p.yaml:4: dst_ip: given twice (first on line 3)"}));
 
 }  // namespace
 }  // namespace podwall::gen
