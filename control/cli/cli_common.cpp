@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 
 #include "control/compiler/compiler.h"
 #include "control/loader/loader.h"
@@ -69,6 +70,8 @@ bool Args::flag(const std::string& name) const {
 
 Loaded load_and_compile(const std::string& dir, bool notes) {
   Loaded out;
+  std::error_code ec;
+  out.unreadable = !std::filesystem::is_directory(dir, ec);
   LoadResult result = load_directory(dir);
   for (const auto& d : result.errors) std::fprintf(stderr, "%s\n", d.to_string().c_str());
   if (notes) {

@@ -35,6 +35,9 @@ struct Loaded {
   std::unique_ptr<PolicyTables> tables;
   size_t error_count = 0;
   size_t files = 0;
+  // The directory itself could not be opened (a typo, a missing mount). Its cluster is empty,
+  // so every verdict would be "allow": commands that answer questions refuse to.
+  bool unreadable = false;
 };
 
 // Loads and compiles `dir`, printing every diagnostic to stderr (notes only when `notes`).

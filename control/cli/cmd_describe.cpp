@@ -58,6 +58,7 @@ int run_describe(const Args& args) {
   auto dir = manifests_dir(args);
   if (!dir) return kExitUsage;
   Loaded loaded = load_and_compile(*dir, false);
+  if (loaded.unreadable) return kExitInvalid;
   const Cluster& cluster = loaded.cluster;
   const PolicyTables& t = *loaded.tables;
 

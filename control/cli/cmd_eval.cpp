@@ -15,6 +15,7 @@ int run_eval(const Args& args) {
   if (!dir) return kExitUsage;
   bool with_reason = args.flag("explain");
   Loaded loaded = load_and_compile(*dir, false);
+  if (loaded.unreadable) return kExitInvalid;
   const PolicyTables& tables = *loaded.tables;
 
   PodResolver resolve_pod = [&](const std::string& reference) -> std::optional<IpAddress> {

@@ -60,6 +60,7 @@ int run_matrix(const Args& args) {
   auto dir = manifests_dir(args);
   if (!dir) return kExitUsage;
   Loaded loaded = load_and_compile(*dir, false);
+  if (loaded.unreadable) return kExitInvalid;
 
   std::vector<Probe> probes;
   for (const auto& text : args.all("port")) {
