@@ -5,8 +5,9 @@
 //
 //  1. It never fails open. With the tables in force and established flows re-checked, every
 //     frame it passes is ARP, IPv6 neighbour discovery, an unknown ethertype the config lets
-//     through, a later fragment of a datagram already passed, or a packet of a flow (for an
-//     ICMP error, the flow of the packet inside it) that those tables allow in one direction.
+//     through, or a packet of a flow (for an ICMP error, the flow of the packet inside it; for
+//     a later fragment, the flow of its datagram's first fragment, which must have passed)
+//     that those tables allow in one direction.
 //  2. It decides as decide_frame() does frame by frame: the same decisions and the same
 //     counters, whatever the frames.
 //
@@ -19,6 +20,7 @@
 //   bit 5     unknown ethertypes pass (the config's pass_unknown_ethertypes)
 // `count` % 65 frames: up to two receive bursts, so decide_burst() also splits.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -139,22 +141,50 @@ FlowQuery reversed(const FlowTuple& t) {
   return FlowQuery{t.dst, t.src, t.ip_proto, t.has_ports ? t.sport : uint16_t(0)};
 }
 
-// Property 1 for one passed frame.
+bool allowed_one_way(const PolicyTables& tables, const FlowTuple& t) {
+  return classify(tables, query_for(t)) == Verdict::allow ||
+         classify(tables, reversed(t)) == Verdict::allow;
+}
+
+// The flow of the last first fragment passed for each datagram: a later fragment that passes
+// must belong to one, and that flow must still be allowed.
+using PassedFirstFragments = std::vector<std::pair<FragmentKey, FlowTuple>>;
+
+// Property 1 for one passed frame, checked when `recheck` (established flows are judged again
+// after a change); first fragments are recorded whatever the mode, for their later fragments.
 void check_passed(const uint8_t* frame, uint32_t length, const PolicyTables& tables,
-                  const FirewallConfig& config) {
+                  const FirewallConfig& config, PassedFirstFragments& first_fragments) {
+  const bool recheck = config.established == EstablishedMode::recheck;
   ParsedPacket p;
   if (parse_packet(frame, length, p) != DropReason::none) fail("passed a malformed frame");
   if (!p.is_ip()) {
-    if (p.l3 != L3Kind::arp && !config.pass_unknown_ethertypes) fail("passed an unknown ethertype");
+    if (recheck && p.l3 != L3Kind::arp && !config.pass_unknown_ethertypes) {
+      fail("passed an unknown ethertype");
+    }
     return;
   }
   if (p.l2_control) return;
-  if (p.frag.is_fragment && !p.frag.first) return;
+  const FragmentKey datagram = p.frag.is_fragment ? make_fragment_key(p) : FragmentKey{};
+  auto first = std::find_if(first_fragments.begin(), first_fragments.end(),
+                            [&](const auto& entry) { return entry.first == datagram; });
+  if (p.frag.is_fragment && !p.frag.first) {
+    if (first == first_fragments.end()) fail("passed a later fragment whose first never passed");
+    if (recheck && !allowed_one_way(tables, first->second)) {
+      fail("passed a later fragment of a flow the tables deny both ways");
+    }
+    return;
+  }
   const FlowTuple* t = firewall_detail::tracked_tuple(p);
   if (t == nullptr) fail("passed an IP packet of no flow");
-  if (classify(tables, query_for(*t)) != Verdict::allow &&
-      classify(tables, reversed(*t)) != Verdict::allow) {
+  if (recheck && !allowed_one_way(tables, *t)) {
     fail("passed a packet of a flow the tables deny both ways");
+  }
+  if (p.frag.is_fragment) {
+    if (first == first_fragments.end()) {
+      first_fragments.emplace_back(datagram, *t);
+    } else {
+      first->second = *t;
+    }
   }
 }
 
@@ -166,6 +196,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   Conntrack burst;   // judged by decide_burst()
   Conntrack single;  // the same frames through decide_frame(), one by one
+  PassedFirstFragments first_fragments;
   unsigned set = 0;
   uint64_t generation = 1;
   uint64_t now = 1000 * kNsPerSecond;
@@ -216,9 +247,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (one.passed() != decisions[i].passed() || one.reason != decisions[i].reason) {
         fail("decide_burst() and decide_frame() disagree on a frame");
       }
-      if (decisions[i].passed() && config.established == EstablishedMode::recheck) {
-        check_passed(frames[i], lengths[i], tables, config);
-      }
+      if (decisions[i].passed())
+        check_passed(frames[i], lengths[i], tables, config, first_fragments);
     }
     if (std::memcmp(&burst.counters, &single.counters, sizeof(WorkerCounters)) != 0) {
       fail("decide_burst() and decide_frame() count differently");
