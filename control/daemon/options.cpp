@@ -210,7 +210,7 @@ bool apply_config_file(const std::string& path, DaemonOptions& options, std::str
       return false;
     }
     if (auto [first, inserted] = seen.emplace(setting, &key_node); !inserted) {
-      error = where + key + ": set twice (first on line " +
+      error = where + key + ": given twice (first on line " +
               std::to_string(first->second->mark().line + 1) + ")";
       return false;
     }

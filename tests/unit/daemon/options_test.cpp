@@ -125,7 +125,7 @@ TEST_F(ConfigFile, AStrayCommaIsAnError) {
 TEST_F(ConfigFile, ASettingSetTwiceIsAnError) {
   const std::string path = write("mtu: 1500\nestablished: keep\nmtu: 9000\n");
   EXPECT_EQ(parse({"--config", path, "--manifests", "/m"}).error,
-            path + ":3:1: mtu: set twice (first on line 1)");
+            path + ":3:1: mtu: given twice (first on line 1)");
 }
 
 // Only the first document was read: settings after a '---' were dropped without a word.
