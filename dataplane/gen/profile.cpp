@@ -49,10 +49,10 @@ void check_unique_keys(const YamlNode& root) {
     todo.pop_back();
     if (n.is_sequence()) {
       for (size_t i = 0; i < n.size(); ++i) visit(n.item(i));
-      continue;
     }
+    if (!n.is_map()) continue;
     std::unordered_map<std::string_view, const YamlNode*> keys;
-    for (size_t i = 0; i < n.size() && n.is_map(); ++i) {
+    for (size_t i = 0; i < n.size(); ++i) {
       const YamlNode& key = n.key(i);
       if (key.is_scalar()) {
         auto [first, inserted] = keys.emplace(key.scalar(), &key);
