@@ -55,9 +55,10 @@ PolicyPeer pods_labelled(const char* app) {
   return peer;
 }
 
-PolicyPeer addresses_in(const char* cidr, const char* except) {
+PolicyPeer addresses_in(const char* cidr, const char* except = nullptr) {
   PolicyPeer peer;
-  peer.ip_block = IpBlock{*Cidr::parse(cidr, false), {*Cidr::parse(except, false)}};
+  peer.ip_block = IpBlock{*Cidr::parse(cidr, false), {}};
+  if (except != nullptr) peer.ip_block->except = {*Cidr::parse(except, false)};
   return peer;
 }
 
@@ -68,12 +69,30 @@ PolicyRule rule(std::vector<PolicyPeer> peers, std::vector<PolicyPort> ports = {
   return r;
 }
 
-// A policy on the pods labelled app=`app` (every pod if empty), isolating the directions it
-// has rules for, or both when it has none (a default deny).
-NetworkPolicy policy(const char* name, const char* app, std::vector<PolicyRule> ingress,
-                     std::vector<PolicyRule> egress) {
+PolicyPeer pods_in(const char* namespace_name, const char* app) {
+  PolicyPeer peer = pods_labelled(app);
+  peer.namespace_selector = LabelSelector{{{"kubernetes.io/metadata.name", namespace_name}}, {}};
+  return peer;
+}
+
+PolicyPort named_port(const char* name) {
+  PolicyPort p;
+  p.named_port = name;
+  return p;
+}
+
+PolicyPort port_range(uint16_t first, uint16_t last) {
+  PolicyPort p = port(Protocol::tcp, first);
+  p.end_port = last;
+  return p;
+}
+
+// A policy in `namespace_name` on the pods labelled app=`app` (every pod if empty), isolating
+// the directions it has rules for, or both when it has none (a default deny).
+NetworkPolicy policy(const char* namespace_name, const char* name, const char* app,
+                     std::vector<PolicyRule> ingress, std::vector<PolicyRule> egress) {
   NetworkPolicy p;
-  p.namespace_name = "lab";
+  p.namespace_name = namespace_name;
   p.name = name;
   if (*app != '\0') p.pod_selector.match_labels = {{"app", app}};
   const bool default_deny = ingress.empty() && egress.empty();
@@ -84,43 +103,55 @@ NetworkPolicy policy(const char* name, const char* app, std::vector<PolicyRule> 
   return p;
 }
 
-// Pods a, b, c at the addresses of the seed frames (tests/fuzz/make_packet_corpus.cpp), every
-// pod isolated both ways, so that most flows are allowed one way at most and "allowed in one
-// direction" is a sharp check. Two policy sets that disagree on many flows, so that a change
-// revokes:
+// Pods a, b, c (namespace lab) and d (namespace ops) at the addresses of the seed frames
+// (tests/fuzz/make_packet_corpus.cpp), every pod isolated both ways, so that most flows are
+// allowed one way at most and "allowed in one direction" is a sharp check. Two policy sets
+// that disagree on many flows, so that a change revokes:
 //   `first`:  a -> b on TCP 80, UDP 53 and SCTP 3868; c -> b on TCP 443 (c's egress by an
-//             ipBlock that leaves a out); a -> c anything.
-//   `second`: a -> b on TCP 80 and UDP 53; nothing else.
+//             ipBlock that leaves a out); a -> c anything; d -> b on b's named port `http`
+//             (TCP 8080) and TCP 9000-9100 (b admits ops/d by namespace and pod selector).
+//   `second`: a -> b on TCP 80 and UDP 53; a -> d anything (d admits 198.18.0.0/29 but b).
 std::unique_ptr<PolicyTables> lab_tables(bool first) {
   Cluster cluster;
-  cluster.namespaces = {Namespace{"lab", {{"kubernetes.io/metadata.name", "lab"}}, {}}};
-  const char* pods[][3] = {{"a", "198.18.0.1", "2001:db8::1"},
-                           {"b", "198.18.0.2", "2001:db8::2"},
-                           {"c", "198.18.0.3", "2001:db8::3"}};
-  for (const auto& [name, v4, v6] : pods) {
+  for (const char* name : {"lab", "ops"}) {
+    cluster.namespaces.push_back(Namespace{name, {{"kubernetes.io/metadata.name", name}}, {}});
+  }
+  const char* pods[][4] = {{"lab", "a", "198.18.0.1", "2001:db8::1"},
+                           {"lab", "b", "198.18.0.2", "2001:db8::2"},
+                           {"lab", "c", "198.18.0.3", "2001:db8::3"},
+                           {"ops", "d", "198.18.0.4", "2001:db8::4"}};
+  for (const auto& [namespace_name, name, v4, v6] : pods) {
     Pod p;
-    p.namespace_name = "lab";
+    p.namespace_name = namespace_name;
     p.name = name;
     p.labels = {{"app", name}};
     p.addresses = {address(v4), address(v6)};
+    if (*name == 'b') p.ports = {ContainerPort{"http", 8080, Protocol::tcp}};
     cluster.pods.push_back(p);
   }
   const PolicyPeer a = pods_labelled("a"), b = pods_labelled("b"), c = pods_labelled("c");
   const PolicyPort tcp80 = port(Protocol::tcp, 80), udp53 = port(Protocol::udp, 53);
-  cluster.policies = {policy("default-deny", "", {}, {})};
+  cluster.policies = {policy("lab", "default-deny", "", {}, {}),
+                      policy("ops", "default-deny", "", {}, {})};
   if (first) {
     const PolicyPort sctp3868 = port(Protocol::sctp, 3868);
     cluster.policies.push_back(
-        policy("a", "a", {}, {rule({b}, {tcp80, udp53, sctp3868}), rule({c})}));
+        policy("lab", "a", "a", {}, {rule({b}, {tcp80, udp53, sctp3868}), rule({c})}));
     cluster.policies.push_back(
-        policy("b", "b",
-               {rule({a}, {tcp80, udp53, sctp3868}), rule({c}, {port(Protocol::tcp, 443)})}, {}));
+        policy("lab", "b", "b",
+               {rule({a}, {tcp80, udp53, sctp3868}), rule({c}, {port(Protocol::tcp, 443)}),
+                rule({pods_in("ops", "d")}, {named_port("http"), port_range(9000, 9100)})},
+               {}));
     cluster.policies.push_back(policy(
-        "c", "c", {rule({a})},
+        "lab", "c", "c", {rule({a})},
         {rule({addresses_in("198.18.0.0/30", "198.18.0.1/32")}, {port(Protocol::tcp, 443)})}));
+    cluster.policies.push_back(policy("ops", "d", "d", {}, {rule({pods_in("lab", "b")})}));
   } else {
-    cluster.policies.push_back(policy("a", "a", {}, {rule({b}, {tcp80, udp53})}));
-    cluster.policies.push_back(policy("b", "b", {rule({a})}, {}));
+    cluster.policies.push_back(policy(
+        "lab", "a", "a", {}, {rule({b}, {tcp80, udp53}), rule({addresses_in("198.18.0.4/32")})}));
+    cluster.policies.push_back(policy("lab", "b", "b", {rule({a})}, {}));
+    cluster.policies.push_back(
+        policy("ops", "d", "d", {rule({addresses_in("198.18.0.0/29", "198.18.0.2/32")})}, {}));
   }
   return compile_policy(cluster);
 }

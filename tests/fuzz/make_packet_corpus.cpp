@@ -56,8 +56,10 @@ bool write_burst_corpus(const std::string& dir) {
   const auto a = ip("198.18.0.1");
   const auto b = ip("198.18.0.2");
   const auto c = ip("198.18.0.3");
+  const auto d = ip("198.18.0.4");
   const auto a6 = ip("2001:db8::1");
   const auto b6 = ip("2001:db8::2");
+  const auto d6 = ip("2001:db8::4");
   constexpr uint8_t syn = 0x02, ack = 0x10, fin = 0x01, rst = 0x04, psh = 0x08;
   auto tcp = [](const auto& s, const auto& d, uint16_t sp, uint16_t dp, uint8_t flags) {
     return FrameBuilder().ipv4(s, d).tcp(sp, dp, flags).build();
@@ -132,6 +134,19 @@ bool write_burst_corpus(const std::string& dir) {
           FrameBuilder().ipv6(a6, b6).frag6(0, true, 99).udp(1, 53, 100).payload(8).build(),
           FrameBuilder().ipv6(a6, b6).frag6(16, false, 99).protocol(17).payload(20).build()}},
         {kPolicyChange, {FrameBuilder().ipv6(a6, b6).tcp(40000, 80, ack).build()}}}},
+      // Across namespaces: a named port, a port range and its edge, then the second policy
+      // set's ipBlock peers.
+      {"namespaces_and_ports",
+       {{0,
+         {tcp(d, b, 41000, 8080, syn), tcp(b, d, 8080, 41000, syn | ack),
+          tcp(d, b, 41000, 8080, ack), tcp(d, b, 41001, 9100, syn), tcp(d, b, 41002, 9101, syn),
+          tcp(d, b, 41003, 80, syn), tcp(a, d, 41004, 80, syn),
+          FrameBuilder().ipv6(d6, b6).tcp(41005, 8080, syn).build()}},
+        {kPolicyChange,
+         {tcp(d, b, 41000, 8080, ack), tcp(a, d, 41006, 80, syn), tcp(d, a, 80, 41006, syn | ack),
+          FrameBuilder().ipv4(a, d).icmp4(8, 0, 5, 1).payload(8).build(),
+          FrameBuilder().ipv4(d, a).icmp4(0, 0, 5, 1).payload(8).build(),
+          tcp(b, d, 41007, 80, syn)}}}},
       // Tagged frames, ARP, an unknown ethertype, and frames cut short.
       {"l2_and_runts",
        {{32,
