@@ -11,14 +11,9 @@
 //  2. It decides as decide_frame() does frame by frame: the same decisions and the same
 //     counters, whatever the frames.
 //
-// Input: bursts, each `ctl count frame*`, a frame being a 2-byte big-endian length and its
-// bytes (cut short by the end of the input). `ctl`, before the burst is judged:
-//   bits 0-1  time passes: 0, 1 ms, 2 s or 200 s
-//   bit 2     the policy changes: the other table set, published as the next generation
-//   bit 3     established flows are kept across changes (--established=keep) in this burst
-//   bit 4     the worker's expiry sweep runs
-//   bit 5     unknown ethertypes pass (the config's pass_unknown_ethertypes)
-// `count` % 65 frames: up to two receive bursts, so decide_burst() also splits.
+// Input: tests/fuzz/burst_input.h. Before each burst, time passes (0, 1 ms, 2 s or 200 s), and
+// as its control byte says: the policy changes, established flows are kept instead of
+// re-checked, the expiry sweep runs, unknown ethertypes pass.
 
 #include <algorithm>
 #include <cstddef>
@@ -33,6 +28,7 @@
 #include "dataplane/conntrack/decide_with.h"
 #include "dataplane/conntrack/firewall.h"
 #include "dataplane/policy/tables.h"
+#include "tests/fuzz/burst_input.h"
 
 namespace {
 
@@ -103,8 +99,8 @@ NetworkPolicy policy(const char* namespace_name, const char* name, const char* a
   return p;
 }
 
-// Pods a, b, c (namespace lab) and d (namespace ops) at the addresses of the seed frames
-// (tests/fuzz/make_packet_corpus.cpp), every pod isolated both ways, so that most flows are
+// Pods a, b, c (namespace lab) and d (namespace ops) of burst_input.h, whose addresses the seeds
+// use too, every pod isolated both ways, so that most flows are
 // allowed one way at most and "allowed in one direction" is a sharp check. Two policy sets
 // that disagree on many flows, so that a change revokes:
 //   `first`:  a -> b on TCP 80, UDP 53 and SCTP 3868; c -> b on TCP 443 (c's egress by an
@@ -116,17 +112,13 @@ std::unique_ptr<PolicyTables> lab_tables(bool first) {
   for (const char* name : {"lab", "ops"}) {
     cluster.namespaces.push_back(Namespace{name, {{"kubernetes.io/metadata.name", name}}, {}});
   }
-  const char* pods[][4] = {{"lab", "a", "198.18.0.1", "2001:db8::1"},
-                           {"lab", "b", "198.18.0.2", "2001:db8::2"},
-                           {"lab", "c", "198.18.0.3", "2001:db8::3"},
-                           {"ops", "d", "198.18.0.4", "2001:db8::4"}};
-  for (const auto& [namespace_name, name, v4, v6] : pods) {
+  for (const burst_input::Pod& pod : burst_input::kPods) {
     Pod p;
-    p.namespace_name = namespace_name;
-    p.name = name;
-    p.labels = {{"app", name}};
-    p.addresses = {address(v4), address(v6)};
-    if (*name == 'b') p.ports = {ContainerPort{"http", 8080, Protocol::tcp}};
+    p.namespace_name = pod.namespace_name;
+    p.name = pod.name;
+    p.labels = {{"app", pod.name}};
+    p.addresses = {address(pod.v4), address(pod.v6)};
+    if (&pod == &burst_input::kB) p.ports = {ContainerPort{"http", 8080, Protocol::tcp}};
     cluster.pods.push_back(p);
   }
   const PolicyPeer a = pods_labelled("a"), b = pods_labelled("b"), c = pods_labelled("c");
@@ -235,7 +227,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   size_t at = 0;
   while (at + 2 <= size) {
     const uint8_t ctl = data[at];
-    const uint32_t count = data[at + 1] % (2 * kMaxBurst + 1);
+    const uint32_t count = data[at + 1] % (burst_input::kMaxFramesPerBurst + 1);
     at += 2;
     std::vector<std::unique_ptr<uint8_t[]>> storage;
     std::vector<const uint8_t*> frames;
@@ -252,15 +244,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
 
     static constexpr uint64_t kSteps[] = {0, 1'000'000, 2 * kNsPerSecond, 200 * kNsPerSecond};
-    now += kSteps[ctl & 3];
-    if (ctl & 4) {
+    now += kSteps[ctl & burst_input::kTimeMask];
+    if (ctl & burst_input::kPolicyChange) {
       set ^= 1;
       ++generation;
     }
     FirewallConfig config;
-    config.established = ctl & 8 ? EstablishedMode::keep : EstablishedMode::recheck;
-    config.pass_unknown_ethertypes = (ctl & 32) != 0;
-    if (ctl & 16) {
+    config.established =
+        ctl & burst_input::kKeep ? EstablishedMode::keep : EstablishedMode::recheck;
+    config.pass_unknown_ethertypes = (ctl & burst_input::kPassUnknownEthertypes) != 0;
+    if (ctl & burst_input::kSweep) {
       expire_state(burst.flows, burst.fragments, now, 64, burst.counters);
       expire_state(single.flows, single.fragments, now, 64, single.counters);
     }

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "tests/fuzz/burst_input.h"
 #include "tests/unit/packet/frame_builder.h"
 
 using podwall::test::Bytes;
@@ -28,8 +29,7 @@ bool write_file(const std::string& path, const Bytes& bytes) {
   return ok;
 }
 
-// One burst of fuzz_burst's input: control byte, frame count, then each frame's length (2
-// bytes, big-endian) and bytes.
+// One burst of fuzz_burst's input (tests/fuzz/burst_input.h).
 struct Burst {
   uint8_t ctl = 0;
   std::vector<Bytes> frames;
@@ -49,17 +49,10 @@ Bytes burst_input(const std::vector<Burst>& bursts) {
   return out;
 }
 
-// fuzz_burst's control bits.
-constexpr uint8_t kOneMs = 1, kTwoSeconds = 2, kPolicyChange = 4, kKeep = 8, kSweep = 16;
-
 bool write_burst_corpus(const std::string& dir) {
-  const auto a = ip("198.18.0.1");
-  const auto b = ip("198.18.0.2");
-  const auto c = ip("198.18.0.3");
-  const auto d = ip("198.18.0.4");
-  const auto a6 = ip("2001:db8::1");
-  const auto b6 = ip("2001:db8::2");
-  const auto d6 = ip("2001:db8::4");
+  using namespace podwall::burst_input;
+  const auto a = ip(kA.v4), b = ip(kB.v4), c = ip(kC.v4), d = ip(kD.v4);
+  const auto a6 = ip(kA.v6), b6 = ip(kB.v6), d6 = ip(kD.v6);
   constexpr uint8_t syn = 0x02, ack = 0x10, fin = 0x01, rst = 0x04, psh = 0x08;
   auto tcp = [](const auto& s, const auto& d, uint16_t sp, uint16_t dp, uint8_t flags) {
     return FrameBuilder().ipv4(s, d).tcp(sp, dp, flags).build();
@@ -149,7 +142,7 @@ bool write_burst_corpus(const std::string& dir) {
           tcp(b, d, 41007, 80, syn)}}}},
       // Tagged frames, ARP, an unknown ethertype, and frames cut short.
       {"l2_and_runts",
-       {{32,
+       {{kPassUnknownEthertypes,
          {FrameBuilder().arp().build(), FrameBuilder().ethertype(0x88cc).payload(32).build(),
           FrameBuilder().vlan(0x8100, 100).ipv4(a, b).tcp(1, 80, syn).build(),
           FrameBuilder().vlan(0x88a8, 10).vlan(0x8100, 20).ipv4(b, a).tcp(80, 1, syn | ack).build(),
