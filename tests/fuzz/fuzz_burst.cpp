@@ -99,10 +99,9 @@ NetworkPolicy policy(const char* namespace_name, const char* name, const char* a
   return p;
 }
 
-// Pods a, b, c (namespace lab) and d (namespace ops) of burst_input.h, whose addresses the seeds
-// use too, every pod isolated both ways, so that most flows are
-// allowed one way at most and "allowed in one direction" is a sharp check. Two policy sets
-// that disagree on many flows, so that a change revokes:
+// The pods of burst_input.h (a, b, c in namespace lab, d in ops), every pod isolated both
+// ways, so that most flows are allowed one way at most and "allowed in one direction" is a
+// sharp check. Two policy sets that disagree on many flows, so that a change revokes:
 //   `first`:  a -> b on TCP 80, UDP 53 and SCTP 3868; c -> b on TCP 443 (c's egress by an
 //             ipBlock that leaves a out); a -> c anything; d -> b on b's named port `http`
 //             (TCP 8080) and TCP 9000-9100 (b admits ops/d by namespace and pod selector).
