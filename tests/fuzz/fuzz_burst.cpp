@@ -7,7 +7,13 @@
 //     frame it passes is ARP, IPv6 neighbour discovery, an unknown ethertype the config lets
 //     through, or a packet of a flow (for an ICMP error, the flow of the packet inside it; for
 //     a later fragment, the flow of its datagram's first fragment, which must have passed)
-//     that those tables allow in one direction.
+//     that those tables allow in one direction. In any mode, a packet the tables in force
+//     deny in its own direction passes only as part of a flow some earlier packet opened:
+//     with established flows re-checked, it must be a reply (the other direction opened the
+//     flow and is still allowed); kept, a packet of either direction of an opened flow; an
+//     ICMP error, about an opened flow, sent back to the sender of the packet it quotes.
+//     "Opened": a packet of that direction passed while the tables then in force allowed
+//     that direction.
 //  2. It decides as decide_frame() does frame by frame: the same decisions and the same
 //     counters, whatever the frames.
 //
@@ -168,14 +174,60 @@ bool allowed_one_way(const PolicyTables& tables, const FlowTuple& t) {
          classify(tables, reversed(t)) == Verdict::allow;
 }
 
-// The flow of the last first fragment passed for each datagram: a later fragment that passes
-// must belong to one, and that flow must still be allowed.
-using PassedFirstFragments = std::vector<std::pair<FragmentKey, FlowTuple>>;
+// What earlier passed frames established, for judging later ones.
+struct History {
+  // The flow of the last first fragment passed for each datagram: a later fragment that
+  // passes must belong to one, and that flow must still be allowed.
+  std::vector<std::pair<FragmentKey, FlowTuple>> first_fragments;
+  // Per flow, the directions that opened it: bit 0 the sender on the key's lo side, bit 1 the
+  // hi side.
+  std::vector<std::pair<FlowKey, uint8_t>> opened;
 
-// Property 1 for one passed frame, checked when `recheck` (established flows are judged again
-// after a change); first fragments are recorded whatever the mode, for their later fragments.
+  uint8_t& opened_directions(const FlowKey& key) {
+    auto it = std::find_if(opened.begin(), opened.end(),
+                           [&](const auto& entry) { return entry.first == key; });
+    if (it != opened.end()) return it->second;
+    return opened.emplace_back(key, 0).second;
+  }
+};
+
+uint8_t direction_bit(bool src_is_lo) {
+  return src_is_lo ? 1 : 2;
+}
+
+// A passed packet of flow `t` (not a later fragment): allowed in its own direction now, or
+// riding on a flow an earlier packet opened. Records the direction it opens.
+void check_flow_packet(const FlowTuple& t, bool icmp_error, const PolicyTables& tables,
+                       bool recheck, History& history) {
+  bool src_is_lo;
+  uint8_t& opened = history.opened_directions(make_flow_key(t, src_is_lo));
+  const uint8_t own = direction_bit(src_is_lo), other = direction_bit(!src_is_lo);
+  if (icmp_error) {
+    if (opened == 0) fail("passed an ICMP error about a flow that was never opened");
+    if (recheck && !allowed_one_way(tables, t)) {
+      fail("passed an ICMP error about a flow the tables deny both ways");
+    }
+    return;
+  }
+  if (classify(tables, query_for(t)) == Verdict::allow) {
+    opened |= own;
+    return;
+  }
+  if (!recheck) {
+    if (opened == 0) fail("passed a denied packet of a flow that was never opened");
+    return;
+  }
+  if ((opened & other) == 0) fail("passed a denied packet that answers nothing opened");
+  if (classify(tables, reversed(t)) != Verdict::allow) {
+    fail("passed a packet of a flow the tables deny both ways");
+  }
+}
+
+// Property 1 for one passed frame. The fail-open checks of packets of allowed flows apply when
+// `recheck` (established flows are judged again after a change); the history is kept whatever
+// the mode.
 void check_passed(const uint8_t* frame, uint32_t length, const PolicyTables& tables,
-                  const FirewallConfig& config, PassedFirstFragments& first_fragments) {
+                  const FirewallConfig& config, History& history) {
   const bool recheck = config.established == EstablishedMode::recheck;
   ParsedPacket p;
   if (parse_packet(frame, length, p) != DropReason::none) fail("passed a malformed frame");
@@ -187,6 +239,7 @@ void check_passed(const uint8_t* frame, uint32_t length, const PolicyTables& tab
   }
   if (p.l2_control) return;
   const FragmentKey datagram = p.frag.is_fragment ? make_fragment_key(p) : FragmentKey{};
+  auto& first_fragments = history.first_fragments;
   auto first = std::find_if(first_fragments.begin(), first_fragments.end(),
                             [&](const auto& entry) { return entry.first == datagram; });
   if (p.frag.is_fragment && !p.frag.first) {
@@ -198,9 +251,11 @@ void check_passed(const uint8_t* frame, uint32_t length, const PolicyTables& tab
   }
   const FlowTuple* t = firewall_detail::tracked_tuple(p);
   if (t == nullptr) fail("passed an IP packet of no flow");
-  if (recheck && !allowed_one_way(tables, *t)) {
-    fail("passed a packet of a flow the tables deny both ways");
+  const bool icmp_error = p.tuple.icmp_kind == IcmpKind::error;
+  if (icmp_error && !(p.tuple.dst == p.inner.src)) {
+    fail("passed an ICMP error that does not go back to the sender of the packet it quotes");
   }
+  check_flow_packet(*t, icmp_error, tables, recheck, history);
   if (p.frag.is_fragment) {
     if (first == first_fragments.end()) {
       first_fragments.emplace_back(datagram, *t);
@@ -218,7 +273,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   Conntrack burst;   // judged by decide_burst()
   Conntrack single;  // the same frames through decide_frame(), one by one
-  PassedFirstFragments first_fragments;
+  History history;
   unsigned set = 0;
   uint64_t generation = 1;
   uint64_t now = 1000 * kNsPerSecond;
@@ -270,8 +325,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (one.passed() != decisions[i].passed() || one.reason != decisions[i].reason) {
         fail("decide_burst() and decide_frame() disagree on a frame");
       }
-      if (decisions[i].passed())
-        check_passed(frames[i], lengths[i], tables, config, first_fragments);
+      if (decisions[i].passed()) check_passed(frames[i], lengths[i], tables, config, history);
     }
     if (std::memcmp(&burst.counters, &single.counters, sizeof(WorkerCounters)) != 0) {
       fail("decide_burst() and decide_frame() count differently");
