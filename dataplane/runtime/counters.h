@@ -103,6 +103,10 @@ struct alignas(64) RuntimeCounters {
   std::array<Counter, kRuntimeDrops> runtime_drops;
   PipelineCounters pipeline;
   Counter loops;  // poll-loop iterations, to see that a worker is alive
+  // With several workers (README: Several workers and conntrack): frames given to the worker
+  // that owns their flow, and frames given to the worker that owns the egress tx queue.
+  Counter handed_off;
+  Counter handed_off_tx;
 };
 
 }  // namespace podwall

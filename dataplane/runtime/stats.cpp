@@ -52,6 +52,8 @@ void accumulate(const RuntimeCounters& c, Totals& t) {
   t.fragment_datagrams += pc.fragment_datagrams.get();
   t.fragment_capacity += pc.fragment_capacity.get();
   t.loops += c.loops.get();
+  t.handed_off += c.handed_off.get();
+  t.handed_off_tx += c.handed_off_tx.get();
 }
 
 }  // namespace podwall

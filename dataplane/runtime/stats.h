@@ -37,6 +37,8 @@ struct Totals {
   uint64_t fragment_datagrams = 0;
   uint64_t fragment_capacity = 0;
   uint64_t loops = 0;
+  uint64_t handed_off = 0;
+  uint64_t handed_off_tx = 0;
 
   PortTotals all_ports() const;
   uint64_t dropped() const;

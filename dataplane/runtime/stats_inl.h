@@ -31,6 +31,8 @@ void for_each_total(const Totals& t, F&& f) {
   f("conntrack_capacity", t.conntrack_capacity);
   f("fragment_datagrams", t.fragment_datagrams);
   f("fragment_capacity", t.fragment_capacity);
+  f("handed_off", t.handed_off);
+  f("handed_off_tx", t.handed_off_tx);
   for (size_t i = 0; i < kRuntimeDrops; ++i)
     f((std::string("drop_") + runtime_drop_name(RuntimeDrop(i))).c_str(), t.runtime_drops[i]);
   for (size_t i = 1; i < kDropReasonCount; ++i)

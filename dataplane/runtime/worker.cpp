@@ -105,6 +105,7 @@ void Worker::poll_rx(const RxQueue& rx, const PolicyTables* tables, uint64_t now
       if (b.count == 0) continue;
       unsigned sent = rte_ring_sp_enqueue_burst(
           setup_.handoff->judge(self, peer), reinterpret_cast<void**>(b.frames), b.count, nullptr);
+      counters_.handed_off.add(sent);
       for (unsigned i = sent; i < b.count; ++i) drop(b.frames[i], RuntimeDrop::handoff_full);
       b.count = 0;
     }
@@ -250,6 +251,7 @@ void Worker::flush_send(unsigned peer) {
   if (b.count == 0) return;
   unsigned sent = rte_ring_sp_enqueue_burst(setup_.handoff->send(setup_.index, peer),
                                             reinterpret_cast<void**>(b.frames), b.count, nullptr);
+  counters_.handed_off_tx.add(sent);
   for (unsigned i = sent; i < b.count; ++i) drop(b.frames[i], RuntimeDrop::handoff_full);
   b.count = 0;
 }

@@ -147,7 +147,7 @@ class Podwall:
         self.ctl_socket = run.state / "podwall.sock"
 
     def command(self) -> list[str]:
-        cmd = [str(self.binary), "-l", self.lcores] + EAL_BASE + \
+        cmd = [str(self.binary), "--lcores", self.lcores] + EAL_BASE + \
               ["--file-prefix", self.run.dpdk_prefix] + vdev_args(self.port_type, self.ports, self.port_args)
         for vdev in self.extra_vdevs:
             cmd += ["--vdev", vdev]
@@ -179,7 +179,7 @@ class Testpmd(Podwall):
     def command(self) -> list[str]:
         if len(self.ports) != 2:
             raise FabricError("the testpmd stand-in joins exactly two ports")
-        return ([str(self.binary), "-l", self.lcores] + EAL_BASE +
+        return ([str(self.binary), "--lcores", self.lcores] + EAL_BASE +
                 ["--file-prefix", self.run.dpdk_prefix] + vdev_args(self.port_type, self.ports, self.port_args) +
                 ["--", "--forward-mode=io", "--auto-start"])
 

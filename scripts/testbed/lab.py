@@ -31,6 +31,7 @@ class Options:
     testpmd: str = "dpdk-testpmd"
     established: str | None = None
     port_args: str = ""              # appended to every --vdev (e.g. "framesz=4096")
+    lcores: str = "0,1"              # EAL --lcores: the first is control, the rest are workers
     daemon_args: list[str] = field(default_factory=list)  # after podwall's "--"
     timeout: float = 1.5
     jobs: int = 4                    # probes in flight at once (a denied one waits out its timeout)
@@ -148,10 +149,10 @@ def make_fabric(opts: Options, run: names.Run, bed: Testbed, log_path: Path):
     if opts.fabric == "testpmd":
         return fabric.Testpmd(Path(shutil.which(opts.testpmd) or opts.testpmd), run,
                               opts.port_type, bed.ports(), bed.manifest_dir, log_path,
-                              port_args=opts.port_args)
+                              port_args=opts.port_args, lcores=opts.lcores)
     return fabric.Podwall(opts.podwall, run, opts.port_type, bed.ports(), bed.manifest_dir,
                           log_path, established=opts.established, port_args=opts.port_args,
-                          extra_args=opts.daemon_args)
+                          extra_args=opts.daemon_args, lcores=opts.lcores)
 
 
 def probe_rows(bed, rows, timeout: float, jobs: int):

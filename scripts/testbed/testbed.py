@@ -87,6 +87,9 @@ def add_common(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--log-dir", type=Path)
     ap.add_argument("--port-args", default="",
                     help="appended to every --vdev, e.g. framesz=4096 (af_packet)")
+    ap.add_argument("--lcores", default="0,1",
+                    help="EAL --lcores: control first, then one worker each; '0,1@1,2@1' runs "
+                         "two workers on CPU 1")
     ap.add_argument("--daemon-arg", action="append", default=[],
                     help="one more podwall option after '--' (repeatable)")
 
@@ -96,7 +99,7 @@ def options(args) -> lab.Options:
                        podwallctl=args.podwallctl, established=args.established,
                        timeout=args.timeout, sctp=not args.no_sctp, log_dir=args.log_dir,
                        color=sys.stdout.isatty(), port_args=args.port_args, jobs=args.jobs,
-                       daemon_args=args.daemon_arg)
+                       daemon_args=args.daemon_arg, lcores=args.lcores)
 
 
 def cmd_lab(args) -> int:

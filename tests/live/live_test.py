@@ -13,6 +13,10 @@ One case per run, so that meson counts each (tests/live/meson.build):
   live_test.py stand-in DIR --port-type T
       the same flows through dpdk-testpmd (io forwarding) instead of podwall: checks that the
       testbed's plumbing for a port type carries traffic at all; every flow must connect
+`--workers 2` (scenario, established) runs the daemon with two workers, both on CPU 1 beside
+each other (the traffic keeps CPU 0): every flow must come out as with one, and the daemon's
+final counters must show frames handed between the workers (to the worker owning a flow, and
+to the one owning a tx queue) with none lost on the way.
 Exit status: 0 passed, 1 failed, 77 skipped (not root, podwall not built, or the port type or
 feature is not available on this machine; the reason is printed).
 """
@@ -68,16 +72,61 @@ def dpdk_pmd_present(name: str) -> bool:
     return any(list(d.glob(f"librte_net_{name}.so*")) for d in dirs if d.exists())
 
 
+def lcores(workers: int) -> str:
+    """EAL --lcores for `workers` workers: control on CPU 0, one worker on CPU 1, and more
+    workers time-sharing CPU 1 (a poll-mode worker takes a whole core; CPU 0 is the traffic's)."""
+    return ",".join(["0", "1"] + [f"{w + 1}@1" for w in range(1, workers)])
+
+
+def log_dir_for(args) -> Path | None:
+    """Runs with several workers keep their logs apart from the one-worker runs of the same case."""
+    if args.workers == 1 or not args.log_dir:
+        return args.log_dir
+    return Path(args.log_dir) / f"workers-{args.workers}"
+
+
 def options(args, port_type: str, fabric_kind: str = "podwall") -> lab.Options:
     return lab.Options(fabric=fabric_kind, port_type=port_type, podwall=args.podwall,
-                       podwallctl=args.podwallctl, timeout=args.timeout, log_dir=args.log_dir)
+                       podwallctl=args.podwallctl, timeout=args.timeout,
+                       log_dir=log_dir_for(args), lcores=lcores(args.workers))
+
+
+def final_counters(log: str) -> dict[str, int]:
+    """The daemon's 'final counters:' line as a dict (empty if it has none)."""
+    lines = [l for l in log.splitlines() if "final counters:" in l]
+    if not lines:
+        return {}
+    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", lines[-1])}
+
+
+def check_worker_handoff(log: str, workers: int) -> int:
+    """With several workers, frames crossed between them, and none was dropped for a full ring.
+    Returns the number of failures."""
+    if workers == 1:
+        return 0
+    counters = final_counters(log)
+    if not counters:
+        print("  MISMATCH: no final counters in the daemon's log")
+        return 1
+    checks = [("handed_off", counters.get("handed_off", 0) > 0, "> 0"),
+              ("handed_off_tx", counters.get("handed_off_tx", 0) > 0, "> 0"),
+              ("drop_handoff_full", counters.get("drop_handoff_full", -1) == 0, "0")]
+    failures = 0
+    for name, ok, want in checks:
+        print(f"  daemon counter {name}={counters.get(name, '?')}: "
+              f"{'OK' if ok else 'MISMATCH'} ({want} expected, {workers} workers)")
+        failures += not ok
+    return failures
 
 
 def case_scenario(args) -> int:
     require_environment(args, args.port_type)
     res = lab.run_scenario(Path(args.dir), options(args, args.port_type))
     lab.print_summary([res])
-    return 0 if res.ok else 1
+    failures = 0 if res.ok else 1
+    if res.log_path and res.log_path.exists():
+        failures += check_worker_handoff(res.log_path.read_text(errors="replace"), args.workers)
+    return 0 if failures == 0 else 1
 
 
 def case_stand_in(args) -> int:
@@ -176,7 +225,7 @@ def case_established(args) -> int:
     after = scenario.read_flows(folder / "after" / "flows.tsv")
     printer = lab.Printer(False)
     run = names.Run()
-    log_dir = Path(args.log_dir or lab.DEFAULT_LOG_DIR)
+    log_dir = Path(log_dir_for(args) or lab.DEFAULT_LOG_DIR)
     log_dir.mkdir(parents=True, exist_ok=True)
     bed = Testbed(scenario, "af_packet", run=run)
     dp = None
@@ -185,7 +234,8 @@ def case_established(args) -> int:
         bed.build()
         bed.write_manifests()
         dp = fabric.Podwall(args.podwall, run, "af_packet", bed.ports(), bed.manifest_dir,
-                            log_dir / f"established-{args.mode}.log", established=args.mode)
+                            log_dir / f"established-{args.mode}.log", established=args.mode,
+                            lcores=lcores(args.workers))
         dp.start()
         bed.start_servers()
         res = lab.Result(f"established-{args.mode}", "podwall", "af_packet")
@@ -234,6 +284,7 @@ def case_established(args) -> int:
         failures += 1
     if dp:
         failures += check_revoked_counter(dp.log_text(), args.mode)
+        failures += check_worker_handoff(dp.log_text(), args.workers)
     if failures and dp:
         print(f"--- {dp.log_path} (last lines)\n{dp.log_tail(40)}")
     print(f"\nestablished-{args.mode}: {'PASS' if not failures else f'{failures} failure(s)'}")
@@ -250,6 +301,8 @@ def main() -> int:
     ap.add_argument("--podwallctl", type=Path, default=ROOT / "build/control/cli/podwallctl")
     ap.add_argument("--timeout", type=float, default=1.5)
     ap.add_argument("--log-dir", type=Path)
+    ap.add_argument("--workers", type=int, choices=(1, 2, 3), default=1,
+                    help="poll-mode workers (scenario, established); beyond one they share CPU 1")
     args = ap.parse_args()
     if args.case in ("scenario", "stand-in") and not args.dir:
         ap.error("which scenario folder?")
