@@ -1,7 +1,9 @@
-"""What every live test script shares: the skip status, clean interruption, and a main that
-turns both into exit codes meson understands (0 passed, 1 failed, 77 skipped)."""
+"""What every live test script shares: the skip status, clean interruption, a main that
+turns both into exit codes meson understands (0 passed, 1 failed, 77 skipped), and the
+daemon's cores and final counters."""
 from __future__ import annotations
 
+import re
 import signal
 from typing import Callable
 
@@ -32,3 +34,37 @@ def run_main(case: Callable[[], int]) -> int:
     except (KeyboardInterrupt, Interrupted) as e:
         print(f"interrupted ({e or 'Ctrl-C'}); cleaned up", flush=True)
         return 1
+
+
+def lcores(workers: int) -> str:
+    """EAL --lcores for `workers` workers: control on CPU 0, one worker on CPU 1, and more
+    workers time-sharing CPU 1 (a poll-mode worker takes a whole core; CPU 0 is the traffic's)."""
+    return ",".join(["0", "1"] + [f"{w + 1}@1" for w in range(1, workers)])
+
+
+def final_counters(log: str) -> dict[str, int]:
+    """The daemon's 'final counters:' line as a dict (empty if it has none)."""
+    lines = [l for l in log.splitlines() if "final counters:" in l]
+    if not lines:
+        return {}
+    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", lines[-1])}
+
+
+def check_worker_handoff(log: str, workers: int) -> int:
+    """With several workers: frames crossed between them (to the worker owning their flow, and
+    to the one owning a tx queue) and none was dropped for a full ring. Returns the failures."""
+    if workers == 1:
+        return 0
+    counters = final_counters(log)
+    if not counters:
+        print("  MISMATCH: no final counters in the daemon's log")
+        return 1
+    checks = [("handed_off", counters.get("handed_off", 0) > 0, "> 0"),
+              ("handed_off_tx", counters.get("handed_off_tx", 0) > 0, "> 0"),
+              ("drop_handoff_full", counters.get("drop_handoff_full", -1) == 0, "0")]
+    failures = 0
+    for name, ok, want in checks:
+        print(f"  daemon counter {name}={counters.get(name, '?')}: "
+              f"{'OK' if ok else 'MISMATCH'} ({want} expected, {workers} workers)")
+        failures += not ok
+    return failures

@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts" / "testbed"))
 
 import fabric  # noqa: E402
-from harness import Interrupted, Skip, run_main  # noqa: E402
+from harness import Interrupted, Skip, check_worker_handoff, lcores, run_main  # noqa: E402
 import lab  # noqa: E402
 import names  # noqa: E402
 import netns  # noqa: E402
@@ -118,7 +118,10 @@ class Live:
         self.ctl: Control | None = None
         self.printer = lab.Printer(False)
         self.mismatches = 0
+        self.workers = getattr(args, "workers", 1)
         log_dir = Path(args.log_dir or lab.DEFAULT_LOG_DIR)
+        if self.workers > 1:
+            log_dir /= f"workers-{self.workers}"
         log_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = log_dir / f"hot-reload-{label}.log"
 
@@ -126,7 +129,7 @@ class Live:
               vdevs: list[str] = ()) -> None:
         self.dp = fabric.Podwall(self.args.podwall, self.run, "af_packet", self.bed.ports(),
                                  manifest_dir, self.log_path, extra_args=list(extra),
-                                 extra_vdevs=list(vdevs))
+                                 extra_vdevs=list(vdevs), lcores=lcores(self.workers))
         self.dp.start()
         self.ctl = Control(self.args.podwallctl, self.dp.ctl_socket)
         if servers:
@@ -187,6 +190,8 @@ def run_case(args, label: str, body) -> int:
     if status not in (0, None):
         print(f"podwall exited with status {status}")
         failures += 1
+    if live.dp:
+        failures += check_worker_handoff(live.dp.log_text(), live.workers)
     if failures and live.dp:
         print(f"--- {live.dp.log_path} (last lines)\n{live.dp.log_tail(40)}")
     print(f"\n{label}: {'PASS' if not failures else f'{failures} failure(s)'}", flush=True)
@@ -542,6 +547,8 @@ def main() -> int:
     ap.add_argument("--rate", type=float, default=200, help="datagrams per second per stream")
     ap.add_argument("--reloads", type=int, default=1000)
     ap.add_argument("--log-dir", type=Path)
+    ap.add_argument("--workers", type=int, choices=(1, 2, 3), default=1,
+                    help="poll-mode workers; beyond one they share CPU 1")
     args = ap.parse_args()
     if args.case in ("walk", "errors", "configmap") and not args.dir:
         ap.error("which scenario folder?")

@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts" / "testbed"))
 
 import fabric  # noqa: E402
-from harness import Skip, run_main  # noqa: E402
+from harness import Skip, check_worker_handoff, lcores, run_main  # noqa: E402
 import lab  # noqa: E402
 import names  # noqa: E402
 from scenario import Scenario  # noqa: E402
@@ -72,12 +72,6 @@ def dpdk_pmd_present(name: str) -> bool:
     return any(list(d.glob(f"librte_net_{name}.so*")) for d in dirs if d.exists())
 
 
-def lcores(workers: int) -> str:
-    """EAL --lcores for `workers` workers: control on CPU 0, one worker on CPU 1, and more
-    workers time-sharing CPU 1 (a poll-mode worker takes a whole core; CPU 0 is the traffic's)."""
-    return ",".join(["0", "1"] + [f"{w + 1}@1" for w in range(1, workers)])
-
-
 def log_dir_for(args) -> Path | None:
     """Runs with several workers keep their logs apart from the one-worker runs of the same case."""
     if args.workers == 1 or not args.log_dir:
@@ -89,34 +83,6 @@ def options(args, port_type: str, fabric_kind: str = "podwall") -> lab.Options:
     return lab.Options(fabric=fabric_kind, port_type=port_type, podwall=args.podwall,
                        podwallctl=args.podwallctl, timeout=args.timeout,
                        log_dir=log_dir_for(args), lcores=lcores(args.workers))
-
-
-def final_counters(log: str) -> dict[str, int]:
-    """The daemon's 'final counters:' line as a dict (empty if it has none)."""
-    lines = [l for l in log.splitlines() if "final counters:" in l]
-    if not lines:
-        return {}
-    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", lines[-1])}
-
-
-def check_worker_handoff(log: str, workers: int) -> int:
-    """With several workers, frames crossed between them, and none was dropped for a full ring.
-    Returns the number of failures."""
-    if workers == 1:
-        return 0
-    counters = final_counters(log)
-    if not counters:
-        print("  MISMATCH: no final counters in the daemon's log")
-        return 1
-    checks = [("handed_off", counters.get("handed_off", 0) > 0, "> 0"),
-              ("handed_off_tx", counters.get("handed_off_tx", 0) > 0, "> 0"),
-              ("drop_handoff_full", counters.get("drop_handoff_full", -1) == 0, "0")]
-    failures = 0
-    for name, ok, want in checks:
-        print(f"  daemon counter {name}={counters.get(name, '?')}: "
-              f"{'OK' if ok else 'MISMATCH'} ({want} expected, {workers} workers)")
-        failures += not ok
-    return failures
 
 
 def case_scenario(args) -> int:
