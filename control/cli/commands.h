@@ -11,6 +11,7 @@ int run_matrix(const Args& args);
 int run_describe(const Args& args);
 // Talk to the running daemon over its control socket.
 int run_status(const Args& args);
+int run_stats(const Args& args);
 int run_reload(const Args& args);
 int run_wait(const Args& args);
 

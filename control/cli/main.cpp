@@ -21,6 +21,8 @@ commands:
 talking to the running daemon (--socket PATH, else $PODWALL_SOCKET, else
 /run/podwall/podwall.sock; --timeout S):
   status                                  generation, workers, reload latency, files in error
+  stats [--all]                           the dataplane's counters: totals, drop reasons (--all:
+                                          the zeros too), per port and per worker
   reload                                  re-read the whole manifest directory now
   wait GENERATION                         until every worker runs it; exit 1 on timeout
 )";
@@ -46,6 +48,7 @@ int main(int argc, char** argv) {
       {"matrix", run_matrix, {"manifests", "port"}, {"ipv6"}},
       {"describe", run_describe, {"manifests"}, {}},
       {"status", run_status, {"socket", "timeout"}, {}},
+      {"stats", run_stats, {"socket", "timeout"}, {"all"}},
       {"reload", run_reload, {"socket", "timeout"}, {}},
       {"wait", run_wait, {"socket", "timeout"}, {}, 1},
   };

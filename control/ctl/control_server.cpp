@@ -235,6 +235,8 @@ void ControlServer::handle_line(Client& c, const std::string& line) {
   }
   if (cmd == "status") {
     reply(c, handler_.status_json());
+  } else if (cmd == "stats") {
+    reply(c, handler_.stats_json());
   } else if (cmd == "reload") {
     uint64_t live = handler_.reload();
     reply(c, JsonObjectWriter().add("ok", true).add("generation", live).str());

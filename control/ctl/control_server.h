@@ -2,6 +2,7 @@
 // The daemon's control socket: a unix stream socket (mode 0600) speaking one JSON object per
 // line each way. Requests (a bare word form is accepted too, for socat and nc):
 //   {"cmd":"status"}                                   status
+//   {"cmd":"stats"}                                    stats
 //   {"cmd":"reload"}                                   reload
 //   {"cmd":"wait","generation":N,"timeout_ms":T}       wait N [T]
 // Replies carry "ok": true or false; a failure has "error". `wait` is answered once every
@@ -26,6 +27,8 @@ class ControlHandler {
   virtual ~ControlHandler() = default;
   // A whole status reply object, "ok":true included.
   virtual std::string status_json() = 0;
+  // A whole reply object with the dataplane's counters, "ok":true included.
+  virtual std::string stats_json() = 0;
   // Forces a full reload; returns the generation live afterwards.
   virtual uint64_t reload() = 0;
   // The generation every running worker has reached (the lowest among them).

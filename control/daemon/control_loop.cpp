@@ -124,6 +124,51 @@ uint64_t ControlLoop::generation_everywhere() {
   return lowest;
 }
 
+namespace {
+
+std::string counters_object(const CounterSnapshot::Counters& counters) {
+  JsonObjectWriter out;
+  for (const auto& [name, value] : counters) out.add(name, value);
+  return out.str();
+}
+
+}  // namespace
+
+// {"ok":true,"generation":N,"totals":{...},"ports":[{"id","name","driver","counters"}],
+//  "workers":[{"index","lcore","generation","counters"}]}
+std::string ControlLoop::stats_json() {
+  const CounterSnapshot s = dataplane_.counters();
+  std::string ports = "[";
+  for (const CounterSnapshot::Port& p : s.ports) {
+    if (ports.size() > 1) ports += ',';
+    ports += JsonObjectWriter()
+                 .add("id", uint64_t(p.id))
+                 .add("name", p.name)
+                 .add("driver", p.driver)
+                 .add_raw("counters", counters_object(p.counters))
+                 .str();
+  }
+  ports += "]";
+  std::string workers = "[";
+  for (const CounterSnapshot::Worker& w : s.workers) {
+    if (workers.size() > 1) workers += ',';
+    workers += JsonObjectWriter()
+                   .add("index", uint64_t(w.index))
+                   .add("lcore", uint64_t(w.lcore))
+                   .add("generation", w.generation)
+                   .add_raw("counters", counters_object(w.counters))
+                   .str();
+  }
+  workers += "]";
+  return JsonObjectWriter()
+      .add("ok", true)
+      .add("generation", s.generation)
+      .add_raw("totals", counters_object(s.totals))
+      .add_raw("ports", ports)
+      .add_raw("workers", workers)
+      .str();
+}
+
 std::string ControlLoop::status_json() {
   ReloadStatus s = reloader_.status();
   std::string workers = "[";

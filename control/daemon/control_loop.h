@@ -48,6 +48,7 @@ class ControlLoop : public ControlHandler {
 
   // ControlHandler (called by the server, on this thread).
   std::string status_json() override;
+  std::string stats_json() override;
   uint64_t reload() override;
   uint64_t generation_everywhere() override;
 

@@ -228,6 +228,38 @@ std::string Dataplane::format_counters() const {
   return out;
 }
 
+CounterSnapshot Dataplane::counters() const {
+  const Impl& d = *impl_;
+  const Totals t = d.totals();
+  CounterSnapshot s;
+  s.generation = generation();
+  auto into = [](CounterSnapshot::Counters& out) {
+    return [&out](const char* name, uint64_t value) { out.emplace_back(name, value); };
+  };
+  for_each_total(t, into(s.totals));
+  for (const PortPlan& p : d.ports) {
+    const PortTotals pt = p.port_id < t.port.size() ? t.port[p.port_id] : PortTotals{};
+    s.ports.push_back({p.port_id,
+                       p.name,
+                       p.driver,
+                       {{"rx_packets", pt.rx_packets},
+                        {"rx_bytes", pt.rx_bytes},
+                        {"tx_packets", pt.tx_packets},
+                        {"tx_bytes", pt.tx_bytes},
+                        {"tx_full", pt.tx_full},
+                        {"flooded", pt.flooded}}});
+  }
+  for (const auto& w : d.workers) {
+    Totals own;
+    accumulate(w->counters(), own);
+    CounterSnapshot::Worker out{w->index(), w->lcore(), w->generation(), {}};
+    for_each_total(own, into(out.counters));
+    out.counters.emplace_back("loops", own.loops);
+    s.workers.push_back(std::move(out));
+  }
+  return s;
+}
+
 void Dataplane::stop() {
   Impl& d = *impl_;
   if (d.stopped) return;

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace podwall {
@@ -53,6 +54,28 @@ struct ReloadFigures {
   uint64_t work_p99_ns = 0;
   uint64_t last_ns = 0;  // the last reload's duration
   uint64_t files_in_error = 0;
+};
+
+// A copy of every counter, for the control socket (`podwallctl stats`). Counter lists are
+// (name, value) in the order the final report prints them; drop reasons as drop_<reason>.
+struct CounterSnapshot {
+  using Counters = std::vector<std::pair<std::string, uint64_t>>;
+  struct Port {
+    uint16_t id = 0;
+    std::string name;
+    std::string driver;
+    Counters counters;  // rx_packets, rx_bytes, tx_packets, tx_bytes, tx_full, flooded
+  };
+  struct Worker {
+    unsigned index = 0;
+    unsigned lcore = 0;
+    uint64_t generation = 0;
+    Counters counters;  // the totals' names, this worker's share, and loops
+  };
+  uint64_t generation = 0;
+  Counters totals;
+  std::vector<Port> ports;
+  std::vector<Worker> workers;
 };
 
 // The generation a worker last ran a burst with (0: none yet).
@@ -111,6 +134,8 @@ class Dataplane {
 
   // Counters as human-readable text (what the daemon prints periodically and at exit).
   std::string format_counters() const;
+  // The same counters as data, read tear-free while the workers run (see counters.h).
+  CounterSnapshot counters() const;
 
   // Control thread. Stops the workers (they go offline for RCU) and the ports. Idempotent; the
   // destructor calls it.

@@ -36,6 +36,7 @@ import ctypes
 import json
 import os
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -497,6 +498,44 @@ def stats(live: Live) -> dict:
     return telemetry(live.run.dpdk_prefix, "/podwall/stats")
 
 
+def podwallctl_stats(live: Live) -> tuple[dict[str, int], dict[str, int]]:
+    """`podwallctl stats --all` as a user runs it: its totals, and each port's rx by driver."""
+    r = subprocess.run([str(live.args.podwallctl), "stats", "--all", "--socket",
+                        str(live.dp.ctl_socket)], capture_output=True, text=True, timeout=30)
+    if r.returncode != 0:
+        raise RuntimeError(f"podwallctl stats: {r.stderr.strip() or r.stdout.strip()}")
+    totals: dict[str, int] = {}
+    port_rx: dict[str, int] = {}
+    section = "totals"
+    for line in r.stdout.splitlines():
+        words = line.split()
+        if words[:1] in (["port"], ["worker"]):
+            section = words[0]
+        elif section == "totals" and len(words) == 2 and words[1].isdigit():
+            totals[words[0]] = int(words[1])
+        elif section == "port" and len(words) == 7 and words[0].isdigit():
+            port_rx[words[2]] = int(words[3])
+    return totals, port_rx
+
+
+def check_podwallctl_stats(live: Live, telemetry_totals: dict, cases: list[Case],
+                           pcap_frames: int) -> int:
+    """podwallctl stats must show what telemetry shows: the drop reasons only the cases move
+    (the pods' own frames never are malformed), and the frames the net_pcap port read."""
+    totals, port_rx = podwallctl_stats(live)
+    moved_by_pods = {"drop_tables_not_ready", "drop_policy_denied", "drop_no_flow"}
+    names_ = sorted(k for k in expected_counts(cases) if k.startswith("drop_")
+                    and k not in moved_by_pods)
+    bad = [k for k in names_ if totals.get(k) != telemetry_totals.get(k)]
+    pcap_ok = port_rx.get("net_pcap") == pcap_frames
+    ok = not bad and pcap_ok and totals.get("generation") == telemetry_totals.get("generation")
+    detail = "" if ok else (f"  (differs: {', '.join(bad)}; net_pcap rx "
+                            f"{port_rx.get('net_pcap')} vs {pcap_frames})")
+    print(f"  podwallctl stats agrees with telemetry on {len(names_)} drop reasons, the "
+          f"generation and net_pcap0's rx  {'OK' if ok else 'MISMATCH'}{detail}")
+    return 0 if ok else 1
+
+
 def settle(live: Live, seconds: float = 10) -> dict:
     """Counters once they stop moving (frames in flight judged, the 1 ms mirror copied)."""
     deadline = time.monotonic() + seconds
@@ -638,6 +677,7 @@ def case_pcap(args) -> int:
         failures += not ok
         print(f"\n  net_pcap0 read {read} of the {feeder.records} frames written  "
               f"{'OK' if ok else 'MISMATCH'}")
+        failures += check_podwallctl_stats(live, after, cases, feeder.records)
         failures += alive(live)
         failures += check_flows(live, "after the pcap: the policy still holds")
         return failures

@@ -22,6 +22,9 @@ class FakeHandler : public ControlHandler {
   std::string status_json() override {
     return JsonObjectWriter().add("ok", true).add("generation", generation.load()).str();
   }
+  std::string stats_json() override {
+    return JsonObjectWriter().add("ok", true).add_raw("totals", R"({"passed":7})").str();
+  }
   uint64_t reload() override { return ++generation; }
   uint64_t generation_everywhere() override { return generation.load(); }
   std::atomic<uint64_t> generation{1};
@@ -91,6 +94,17 @@ TEST_F(ControlServerTest, StatusReloadAndWait) {
   auto timeout = ask("wait 9 100");
   EXPECT_FALSE(timeout->bool_at("ok"));
   EXPECT_EQ(timeout->string_at("error"), "timeout");
+}
+
+TEST_F(ControlServerTest, StatsReachTheHandlerInBothForms) {
+  for (const char* request : {R"({"cmd":"stats"})", "stats"}) {
+    auto r = ask(request);
+    ASSERT_TRUE(r) << request;
+    EXPECT_TRUE(r->bool_at("ok")) << request;
+    const JsonValue* totals = r->get("totals");
+    ASSERT_NE(totals, nullptr) << request;
+    EXPECT_EQ(totals->number_at("passed"), 7) << request;
+  }
 }
 
 TEST_F(ControlServerTest, BadRequestsGetErrors) {
