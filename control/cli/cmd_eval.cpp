@@ -18,17 +18,7 @@ int run_eval(const Args& args) {
   if (loaded.unreadable) return kExitInvalid;
   const PolicyTables& tables = *loaded.tables;
 
-  PodResolver resolve_pod = [&](const std::string& reference) -> std::optional<IpAddress> {
-    bool want_v6 = reference.size() > 3 && reference.ends_with("@v6");
-    std::string name = want_v6 ? reference.substr(0, reference.size() - 3) : reference;
-    for (const auto& pod : loaded.cluster.pods) {
-      if (pod.namespace_name + "/" + pod.name != name) continue;
-      for (const auto& a : pod.addresses) {
-        if (!want_v6 || !a.is_v4()) return a;
-      }
-    }
-    return std::nullopt;
-  };
+  const PodResolver resolve_pod = pod_resolver(loaded.cluster);
   size_t bad_lines = 0, number = 0;
   for (std::string line; std::getline(std::cin, line);) {
     ++number;

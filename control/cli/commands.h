@@ -7,6 +7,7 @@ namespace podwall::cli {
 
 int run_check(const Args& args);
 int run_eval(const Args& args);
+int run_explain(const Args& args);
 int run_matrix(const Args& args);
 int run_describe(const Args& args);
 // Talk to the running daemon over its control socket.

@@ -31,6 +31,20 @@ const char* protocol_word(const FlowQuery& flow) {
 
 }  // namespace
 
+PodResolver pod_resolver(const Cluster& cluster) {
+  return [&cluster](const std::string& reference) -> std::optional<IpAddress> {
+    const bool want_v6 = reference.size() > 3 && reference.ends_with("@v6");
+    const std::string name = want_v6 ? reference.substr(0, reference.size() - 3) : reference;
+    for (const auto& pod : cluster.pods) {
+      if (pod.namespace_name + "/" + pod.name != name) continue;
+      for (const auto& a : pod.addresses) {
+        if (!want_v6 || !a.is_v4()) return a;
+      }
+    }
+    return std::nullopt;
+  };
+}
+
 FlowLineResult parse_flow_line(std::string_view line, const PodResolver& resolve_pod) {
   FlowLineResult result;
   std::vector<std::string> words;

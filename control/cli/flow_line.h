@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "control/model.h"
 #include "dataplane/policy/classify.h"
 
 namespace podwall::cli {
@@ -20,6 +21,10 @@ struct FlowLineResult {
 
 // Returns the address a pod reference names, or nothing.
 using PodResolver = std::function<std::optional<IpAddress>(const std::string& reference)>;
+
+// Resolves `namespace/pod` and `namespace/pod@v6` among the pods of `cluster` (kept by
+// reference: it must outlive the resolver).
+PodResolver pod_resolver(const Cluster& cluster);
 
 FlowLineResult parse_flow_line(std::string_view line, const PodResolver& resolve_pod = {});
 

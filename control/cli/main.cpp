@@ -13,6 +13,10 @@ constexpr const char* kUsage = R"(usage: podwallctl COMMAND [options]
 commands:
   check    --manifests DIR [--quiet]      validate; print errors, or a summary; exit 1 on error
   eval     --manifests DIR [--explain]    verdicts for 'SRC_IP DST_IP PROTO DPORT' lines on stdin
+  explain  --manifests DIR SRC DST PROTO [DPORT]
+                                          one flow: what isolates each end, the rule that
+                                          allows it (quoted) or that none does; SRC and DST
+                                          may be pods (namespace/pod, namespace/pod@v6)
   matrix   --manifests DIR [--port P ...] [--ipv6]
                                           pod x pod reachability grid per port (80/tcp, 53/udp,
                                           icmp; default: every declared container port)
@@ -45,6 +49,7 @@ int main(int argc, char** argv) {
   const Command commands[] = {
       {"check", run_check, {"manifests"}, {"quiet"}},
       {"eval", run_eval, {"manifests"}, {"explain"}},
+      {"explain", run_explain, {"manifests"}, {}, 4},
       {"matrix", run_matrix, {"manifests", "port"}, {"ipv6"}},
       {"describe", run_describe, {"manifests"}, {}},
       {"status", run_status, {"socket", "timeout"}, {}},

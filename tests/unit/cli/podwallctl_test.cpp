@@ -185,6 +185,55 @@ TEST_F(Podwallctl, EvalExplainPutsTheReasonBeforeTheVerdict) {
   EXPECT_NE(b[1].find("=> deny"), std::string::npos) << b[1];
 }
 
+TEST_F(Podwallctl, ExplainQuotesTheRuleThatAllowsAFlow) {
+  Result r = run("explain --manifests " + (lab_ / "07-ingress-tcp-8080-only").string() +
+                 " apps/client payments/api tcp 8080");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "flow      198.18.7.30 198.18.7.10 tcp 8080\n"
+            "          apps/client (198.18.7.30) -> payments/api (198.18.7.10)\n"
+            "egress    apps/client (198.18.7.30) is not isolated for egress: allowed\n"
+            "ingress   payments/api (198.18.7.10) is isolated for ingress by\n"
+            "            payments/api-tcp-8080-only\n"
+            "          allowed by payments/api-tcp-8080-only, ingress rule 0: "
+            "from any source on 8080/TCP\n"
+            "verdict   allow\n");
+}
+
+TEST_F(Podwallctl, ExplainSaysWhenNoRuleAllowsAFlow) {
+  Result r = run("explain --manifests " + (lab_ / "07-ingress-tcp-8080-only").string() +
+                 " apps/client payments/api tcp 8081");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("          no rule of these policies allows the flow\nverdict   deny\n"),
+            std::string::npos)
+      << r.out;
+}
+
+// explain and eval answer from the same tables: the same verdict for every lab flow.
+TEST_F(Podwallctl, ExplainGivesEachLabFlowItsExpectedVerdict) {
+  for (const fs::path& dir : scenarios()) {
+    for (const ExpectedFlow& f : expected_flows(dir)) {
+      Result r = run("explain --manifests " + dir.string() + " " + f.line);
+      EXPECT_EQ(r.status, 0) << dir << ": " << f.line << "\n" << r.err;
+      std::vector<std::string> out = lines_of(r.out);
+      ASSERT_FALSE(out.empty()) << dir << ": " << f.line;
+      EXPECT_EQ(out.back(), "verdict   " + f.verdict) << dir << ": " << f.line;
+    }
+  }
+}
+
+TEST_F(Podwallctl, ExplainRefusesAFlowItCannotRead) {
+  const std::string dir = (lab_ / "07-ingress-tcp-8080-only").string();
+  Result unknown_pod = run("explain --manifests " + dir + " apps/nobody payments/api tcp 80");
+  EXPECT_EQ(unknown_pod.status, 1);
+  EXPECT_EQ(unknown_pod.out, "");
+  EXPECT_NE(unknown_pod.err.find("podwallctl explain: "), std::string::npos) << unknown_pod.err;
+  EXPECT_NE(unknown_pod.err.find("apps/nobody"), std::string::npos) << unknown_pod.err;
+  Result too_few = run("explain --manifests " + dir + " apps/client payments/api");
+  EXPECT_EQ(too_few.status, 2);
+  EXPECT_NE(too_few.err.find("SRC DST PROTO [DPORT]"), std::string::npos) << too_few.err;
+}
+
 TEST_F(Podwallctl, EvalReportsBadLinesOnStderrAndExitsNonZero) {
   fs::path dir = lab_ / "07-ingress-tcp-8080-only";
   Result r = run("eval --manifests " + dir.string(),
