@@ -291,6 +291,18 @@ TEST_F(Podwallctl, DescribeSaysWhatEachPolicySelectsAndWhoIsIsolated) {
   }
 }
 
+TEST_F(Podwallctl, DaemonCommandsSayWhenNoDaemonAnswers) {
+  const std::string socket = (scratch_ / "no-daemon.sock").string();
+  for (const char* command : {"status", "stats", "reload"}) {
+    Result r = run(std::string(command) + " --socket " + socket);
+    EXPECT_EQ(r.status, 1) << command;
+    EXPECT_EQ(r.out, "") << command;
+    EXPECT_EQ(r.err, std::string("podwallctl ") + command + ": cannot connect to " + socket +
+                         ": No such file or directory (is podwall running?)\n")
+        << command;
+  }
+}
+
 TEST_F(Podwallctl, UsageErrorsExitTwo) {
   const std::string dir = (lab_ / "07-ingress-tcp-8080-only").string();
   for (const std::string& args :
