@@ -74,6 +74,9 @@ struct PortCounters {
   Counter tx_bytes;
   Counter tx_full;  // frames the tx queue refused (freed, also in RuntimeDrop::tx_full)
   Counter flooded;  // frames sent to this port because the destination was not known
+  // Frames received on this port that the packet pipeline dropped, by DropReason ([none]
+  // stays 0): which pod sends what gets dropped. Counted only for dropped frames.
+  std::array<Counter, kDropReasonCount> drops;
 };
 
 // The pipeline's counters (conntrack/counters.h), mirrored for other threads.

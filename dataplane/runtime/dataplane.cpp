@@ -212,9 +212,10 @@ std::string Dataplane::format_counters() const {
     PortTotals pt = p.port_id < t.port.size() ? t.port[p.port_id] : PortTotals{};
     std::snprintf(line, sizeof(line),
                   "  port %u %s: rx=%" PRIu64 " rx_bytes=%" PRIu64 " tx=%" PRIu64
-                  " tx_bytes=%" PRIu64 " tx_full=%" PRIu64 " flooded=%" PRIu64 "\n",
+                  " tx_bytes=%" PRIu64 " tx_full=%" PRIu64 " flooded=%" PRIu64 " dropped=%" PRIu64
+                  "\n",
                   p.port_id, p.name.c_str(), pt.rx_packets, pt.rx_bytes, pt.tx_packets, pt.tx_bytes,
-                  pt.tx_full, pt.flooded);
+                  pt.tx_full, pt.flooded, pt.dropped());
     out += line;
   }
   for (const auto& w : d.workers) {
@@ -239,15 +240,18 @@ CounterSnapshot Dataplane::counters() const {
   for_each_total(t, into(s.totals));
   for (const PortPlan& p : d.ports) {
     const PortTotals pt = p.port_id < t.port.size() ? t.port[p.port_id] : PortTotals{};
-    s.ports.push_back({p.port_id,
-                       p.name,
-                       p.driver,
-                       {{"rx_packets", pt.rx_packets},
-                        {"rx_bytes", pt.rx_bytes},
-                        {"tx_packets", pt.tx_packets},
-                        {"tx_bytes", pt.tx_bytes},
-                        {"tx_full", pt.tx_full},
-                        {"flooded", pt.flooded}}});
+    CounterSnapshot::Port port{p.port_id,
+                               p.name,
+                               p.driver,
+                               {{"rx_packets", pt.rx_packets},
+                                {"rx_bytes", pt.rx_bytes},
+                                {"tx_packets", pt.tx_packets},
+                                {"tx_bytes", pt.tx_bytes},
+                                {"tx_full", pt.tx_full},
+                                {"flooded", pt.flooded},
+                                {"dropped", pt.dropped()}}};
+    for_each_port_drop(pt, into(port.counters));
+    s.ports.push_back(std::move(port));
   }
   for (const auto& w : d.workers) {
     Totals own;

@@ -64,7 +64,7 @@ struct CounterSnapshot {
     uint16_t id = 0;
     std::string name;
     std::string driver;
-    Counters counters;  // rx_packets, rx_bytes, tx_packets, tx_bytes, tx_full, flooded
+    Counters counters;  // rx_packets .. flooded, dropped, then drop_<reason> (pipeline only)
   };
   struct Worker {
     unsigned index = 0;

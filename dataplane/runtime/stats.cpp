@@ -11,8 +11,15 @@ PortTotals Totals::all_ports() const {
     sum.tx_bytes += p.tx_bytes;
     sum.tx_full += p.tx_full;
     sum.flooded += p.flooded;
+    for (size_t i = 0; i < kDropReasonCount; ++i) sum.drops[i] += p.drops[i];
   }
   return sum;
+}
+
+uint64_t PortTotals::dropped() const {
+  uint64_t n = 0;
+  for (uint64_t d : drops) n += d;
+  return n;
 }
 
 uint64_t Totals::dropped() const {
@@ -33,6 +40,7 @@ void accumulate(const RuntimeCounters& c, Totals& t) {
     q.tx_bytes += p.tx_bytes.get();
     q.tx_full += p.tx_full.get();
     q.flooded += p.flooded.get();
+    for (size_t r = 0; r < kDropReasonCount; ++r) q.drops[r] += p.drops[r].get();
   }
   for (size_t i = 0; i < kRuntimeDrops; ++i) t.runtime_drops[i] += c.runtime_drops[i].get();
   const PipelineCounters& pc = c.pipeline;

@@ -16,7 +16,14 @@ struct PortTotals {
   uint64_t tx_bytes = 0;
   uint64_t tx_full = 0;
   uint64_t flooded = 0;
+  uint64_t drops[kDropReasonCount] = {};  // the pipeline's, of frames received here
+
+  uint64_t dropped() const;
 };
+
+// Calls f(name, value) for the pipeline's drop reasons of one port as "drop_<reason>".
+template <class F>
+void for_each_port_drop(const PortTotals& p, F&& f);
 
 struct Totals {
   std::vector<PortTotals> port;  // by port id

@@ -8,6 +8,12 @@
 namespace podwall {
 
 template <class F>
+void for_each_port_drop(const PortTotals& p, F&& f) {
+  for (size_t i = 1; i < kDropReasonCount; ++i)
+    f((std::string("drop_") + drop_reason_name(DropReason(i))).c_str(), p.drops[i]);
+}
+
+template <class F>
 void for_each_total(const Totals& t, F&& f) {
   PortTotals p = t.all_ports();
   f("rx_packets", p.rx_packets);

@@ -78,6 +78,9 @@ int cmd_port(const char*, const char* params, rte_tel_data* d) {
   rte_tel_data_add_dict_u64(d, "tx_bytes", pt.tx_bytes);
   rte_tel_data_add_dict_u64(d, "tx_full", pt.tx_full);
   rte_tel_data_add_dict_u64(d, "flooded", pt.flooded);
+  rte_tel_data_add_dict_u64(d, "dropped", pt.dropped());
+  for_each_port_drop(
+      pt, [d](const char* name, uint64_t value) { rte_tel_data_add_dict_u64(d, name, value); });
   if (hw_known) {
     // What the PMD saw below us: frames lost before podwall could poll them.
     rte_tel_data_add_dict_u64(d, "pmd_imissed", hw.imissed);

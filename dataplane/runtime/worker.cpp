@@ -163,6 +163,7 @@ void Worker::process_burst(rte_mbuf* const frames[], uint16_t n, const PolicyTab
     if (decisions[i].passed()) {
       forward(whole[i]->port, whole[i], now_tsc);
     } else {
+      counters_.port[whole[i]->port].drops[size_t(decisions[i].reason)].add();
       rte_pktmbuf_free(whole[i]);
     }
   }

@@ -498,6 +498,26 @@ def stats(live: Live) -> dict:
     return telemetry(live.run.dpdk_prefix, "/podwall/stats")
 
 
+def check_port_drops(port: dict, cases: list[Case], fillers: int) -> int:
+    """The drops counted on the pcap's own port: exactly the cases' and the fillers', each
+    filler as tables_not_ready or unknown_ethertype, and nothing else -- no pod's frame is
+    counted here, so unlike the totals this adds up exactly."""
+    want = {k: n for k, n in expected_counts(cases).items() if k.startswith("drop_")}
+    early = port.get("drop_tables_not_ready", 0)
+    want["drop_tables_not_ready"] = early
+    want["drop_unknown_ethertype"] = want.get("drop_unknown_ethertype", 0) + fillers - early
+    got = {k: v for k, v in port.items() if k.startswith("drop_")}
+    bad = sorted(k for k in set(want) | set(got) if want.get(k, 0) != got.get(k, 0))
+    total_ok = port.get("dropped") == sum(want.values())
+    ok = not bad and total_ok and bool(got)
+    detail = "" if ok else ("  (" + ", ".join(f"{k} {want.get(k, 0)} vs {got.get(k, 'absent')}"
+                                              for k in bad) +
+                            f"; dropped {port.get('dropped')} vs {sum(want.values())})")
+    print(f"  {port.get('name')}'s own drop counters: {len(want)} reasons, "
+          f"{sum(want.values())} frames, as expected  {'OK' if ok else 'MISMATCH'}{detail}")
+    return 0 if ok else 1
+
+
 def podwallctl_stats(live: Live) -> tuple[dict[str, int], dict[str, int]]:
     """`podwallctl stats --all` as a user runs it: its totals, and each port's rx by driver."""
     r = subprocess.run([str(live.args.podwallctl), "stats", "--all", "--socket",
@@ -506,15 +526,16 @@ def podwallctl_stats(live: Live) -> tuple[dict[str, int], dict[str, int]]:
         raise RuntimeError(f"podwallctl stats: {r.stderr.strip() or r.stdout.strip()}")
     totals: dict[str, int] = {}
     port_rx: dict[str, int] = {}
-    section = "totals"
+    section, columns = "totals", []
     for line in r.stdout.splitlines():
         words = line.split()
         if words[:1] in (["port"], ["worker"]):
-            section = words[0]
+            section, columns = words[0], words
         elif section == "totals" and len(words) == 2 and words[1].isdigit():
             totals[words[0]] = int(words[1])
-        elif section == "port" and len(words) == 7 and words[0].isdigit():
-            port_rx[words[2]] = int(words[3])
+        elif section == "port" and len(words) == len(columns) and words[0].isdigit():
+            row = dict(zip(columns, words))
+            port_rx[row["driver"]] = int(row["rx"])
     return totals, port_rx
 
 
@@ -672,11 +693,13 @@ def case_pcap(args) -> int:
         prefix = live.run.dpdk_prefix
         ports = [telemetry(prefix, f"/podwall/port,{n}")
                  for n in telemetry(prefix, "/podwall/ports")]
-        read = next(pt["rx_packets"] for pt in ports if pt["driver"] == "net_pcap")
+        pcap_port = next(pt for pt in ports if pt["driver"] == "net_pcap")
+        read = pcap_port["rx_packets"]
         ok = read == feeder.records
         failures += not ok
         print(f"\n  net_pcap0 read {read} of the {feeder.records} frames written  "
               f"{'OK' if ok else 'MISMATCH'}")
+        failures += check_port_drops(pcap_port, cases, feeder.fillers)
         failures += check_podwallctl_stats(live, after, cases, feeder.records)
         failures += alive(live)
         failures += check_flows(live, "after the pcap: the policy still holds")
