@@ -35,8 +35,13 @@ if ! command -v debootstrap >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
 fi
 
+# Each mount this script makes, innermost first (also those a run that died left behind).
 unmount_all() {
-  if findmnt "$root" >/dev/null 2>&1; then umount -R "$root"; fi
+  local m status=0
+  for m in "$root/run" "$root/dev" "$root/sys" "$root/proc" "$root"; do
+    if mountpoint -q "$m"; then umount -R "$m" || status=1; fi
+  done
+  return $status
 }
 finish() {
   if ! unmount_all; then
