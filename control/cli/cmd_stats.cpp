@@ -97,14 +97,9 @@ void print_workers(const JsonValue* workers) {
 }  // namespace
 
 int run_stats(const Args& args) {
-  auto timeout = timeout_option(args, std::chrono::seconds(5));
-  if (!timeout) return kExitUsage;
-  auto reply = ask_daemon("stats", socket_path(args), R"({"cmd":"stats"})", *timeout);
-  if (!reply) return kExitInvalid;
-  if (!reply->bool_at("ok")) {
-    std::fprintf(stderr, "podwallctl stats: %s\n", reply->string_at("error").value_or("?").c_str());
-    return kExitInvalid;
-  }
+  int exit_code = kExitOk;
+  auto reply = ask_daemon_ok(args, "stats", std::chrono::seconds(5), exit_code);
+  if (!reply) return exit_code;
   std::printf("%-42s %" PRIu64 "\n", "generation",
               uint64_t(reply->number_at("generation").value_or(0)));
   print_totals(reply->get("totals"), args.flag("all"));

@@ -26,15 +26,10 @@ uint64_t u64(const JsonValue& v, const char* key) {
 }  // namespace
 
 int run_status(const Args& args) {
-  auto timeout = timeout_option(args, std::chrono::seconds(5));
-  if (!timeout) return kExitUsage;
-  auto reply = ask_daemon("status", socket_path(args), R"({"cmd":"status"})", *timeout);
-  if (!reply) return kExitInvalid;
+  int exit_code = kExitOk;
+  auto reply = ask_daemon_ok(args, "status", std::chrono::seconds(5), exit_code);
+  if (!reply) return exit_code;
   const JsonValue& s = *reply;
-  if (!s.bool_at("ok")) {
-    std::fprintf(stderr, "podwallctl status: %s\n", s.string_at("error").value_or("?").c_str());
-    return kExitInvalid;
-  }
   std::printf("manifests        %s\n", s.string_at("manifests").value_or("").c_str());
   std::printf("generation       %" PRIu64 " (live since %s)\n", u64(s, "generation"),
               format_time(s.number_at("live_since_unix_ns").value_or(0)).c_str());

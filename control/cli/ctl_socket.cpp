@@ -38,4 +38,22 @@ std::optional<JsonValue> ask_daemon(const char* command, const std::string& sock
   return reply;
 }
 
+std::optional<JsonValue> ask_daemon_ok(const Args& args, const char* command,
+                                       std::chrono::milliseconds fallback, int& exit_code) {
+  auto timeout = timeout_option(args, fallback);
+  if (!timeout) {
+    exit_code = kExitUsage;
+    return std::nullopt;
+  }
+  const std::string request = std::string(R"({"cmd":")") + command + R"("})";
+  auto reply = ask_daemon(command, socket_path(args), request, *timeout);
+  if (reply && !reply->bool_at("ok")) {
+    std::fprintf(stderr, "podwallctl %s: %s\n", command,
+                 reply->string_at("error").value_or("?").c_str());
+    reply.reset();
+  }
+  if (!reply) exit_code = kExitInvalid;
+  return reply;
+}
+
 }  // namespace podwall::cli

@@ -18,5 +18,10 @@ std::optional<std::chrono::milliseconds> timeout_option(const Args& args,
 // Sends one request; prints the failure ("podwallctl CMD: ...") and returns nullopt on error.
 std::optional<JsonValue> ask_daemon(const char* command, const std::string& socket,
                                     const std::string& request, std::chrono::milliseconds timeout);
+// The round trip of a command that takes no arguments (status, stats, reload): --timeout or
+// `fallback`, the request {"cmd":"COMMAND"}, and a refusal ("ok":false) printed as
+// "podwallctl COMMAND: error". Without a good reply returns nullopt and sets `exit_code`.
+std::optional<JsonValue> ask_daemon_ok(const Args& args, const char* command,
+                                       std::chrono::milliseconds fallback, int& exit_code);
 
 }  // namespace podwall::cli
