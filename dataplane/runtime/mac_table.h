@@ -71,7 +71,18 @@ class MacTable {
   static uint16_t port_of(uint64_t station) {
     return uint16_t((station >> kPortShift) & kPortMask);
   }
-  const Bucket& bucket(uint64_t mac) const noexcept;
+  const Bucket& bucket(uint64_t mac) const noexcept {
+    // Multiplicative hashing: the high bits of the product mix every byte of the address,
+    // vendor prefix included, so MACs of one vendor do not pile into one bucket.
+    uint64_t h = (mac * 0x9e3779b97f4a7c15ull) >> 20;
+    return buckets_[h & bucket_mask_];
+  }
+  // Bit i set when way i holds the station `key` (kValid | MAC). At most one bit is set.
+  static unsigned match_ways(const Entry* way, uint64_t key) noexcept {
+    unsigned hits = 0;
+    for (unsigned i = 0; i < kWays; ++i) hits |= unsigned(identity(way[i].station) == key) << i;
+    return hits;
+  }
   bool alive(const Entry& e, uint64_t now) const noexcept {
     return (e.station & kValid) && now - e.last_seen < ageing_ticks_;
   }

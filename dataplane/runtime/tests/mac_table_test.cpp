@@ -76,6 +76,19 @@ TEST(MacTable, FollowsAStationThatMoves) {
   EXPECT_EQ(t.count(21), 1u);
 }
 
+// Whichever way of its bucket a station sits in, seeing it again updates that way: a second
+// copy would push out a live station and leave two answers for one address.
+TEST(MacTable, FindsAStationInEveryWayOfItsBucket) {
+  MacTable t(MacTable::kWays, kAgeing);  // one bucket
+  for (uint8_t i = 0; i < MacTable::kWays; ++i) t.learn(mac(i), i, 10);
+  for (uint8_t i = 0; i < MacTable::kWays; ++i) {
+    t.learn(mac(i), uint16_t(20 + i), 20);  // each station moves to another port
+    EXPECT_EQ(t.lookup(mac(i), 21), 20 + i);
+  }
+  for (uint8_t i = 0; i < MacTable::kWays; ++i) EXPECT_EQ(t.lookup(mac(i), 21), 20 + i);
+  EXPECT_EQ(t.count(21), MacTable::kWays);
+}
+
 TEST(MacTable, FullBucketEvictsTheLeastRecentlySeen) {
   MacTable t(MacTable::kWays, kAgeing);  // one bucket
   ASSERT_EQ(t.capacity(), MacTable::kWays);
