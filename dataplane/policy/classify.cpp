@@ -267,6 +267,7 @@ Verdict finish_verdict(const PolicyTables& t, const PendingVerdict& p) noexcept 
 // to keep the memory system busy, few enough that the first slots are still in cache when
 // their flow's turn comes.
 constexpr uint32_t kClassifyChunk = 16;
+static_assert(kClassifyChunk <= 256, "classify_burst() keeps chunk positions in bytes");
 
 }  // namespace
 
@@ -297,7 +298,10 @@ Verdict classify(const PolicyTables& t, const FlowQuery& flow) noexcept {
 void classify_burst(const PolicyTables& t, const FlowQuery flows[], uint32_t count,
                     Verdict verdicts[]) noexcept {
   PendingVerdict pending[kClassifyChunk];
-  bool decided[kClassifyChunk];
+  // The flows of the chunk still undecided after a round, in order. Whether a round decides a
+  // flow is as good as random, so the next round walks this list instead of testing every
+  // flow of the chunk: a branch per flow and round mispredicted often.
+  uint8_t open[kClassifyChunk];
   for (uint32_t base = 0; base < count; base += kClassifyChunk) {
     const uint32_t n = count - base < kClassifyChunk ? count - base : kClassifyChunk;
     const FlowQuery* f = flows + base;
@@ -307,20 +311,24 @@ void classify_burst(const PolicyTables& t, const FlowQuery flows[], uint32_t cou
       prefetch_address(t, f[i].src);
       prefetch_address(t, f[i].dst);
     }
+    uint32_t undecided = 0;
     for (uint32_t i = 0; i < n; ++i) {
+      bool decided = true;
       if (f[i].src.family != f[i].dst.family) {
         out[i] = Verdict::deny;
-        decided[i] = true;
       } else {
-        decided[i] = begin_verdict(t, f[i], pending[i], out[i]);
+        decided = begin_verdict(t, f[i], pending[i], out[i]);
       }
+      open[undecided] = uint8_t(i);
+      undecided += !decided;
     }
-    for (uint32_t i = 0; i < n; ++i) {
-      if (!decided[i]) decided[i] = screen_verdict(t, pending[i], out[i]);
+    uint32_t screened = 0;
+    for (uint32_t k = 0; k < undecided; ++k) {
+      const uint32_t i = open[k];
+      open[screened] = uint8_t(i);
+      screened += !screen_verdict(t, pending[i], out[i]);
     }
-    for (uint32_t i = 0; i < n; ++i) {
-      if (!decided[i]) out[i] = finish_verdict(t, pending[i]);
-    }
+    for (uint32_t k = 0; k < screened; ++k) out[open[k]] = finish_verdict(t, pending[open[k]]);
   }
 }
 
