@@ -46,6 +46,23 @@ TEST(FlowKey, BothDirectionsShareOneKey) {
   EXPECT_EQ(q.ip_proto, 6);
 }
 
+// The ends are swapped as a whole: the lower address with its own port, whichever end sent.
+TEST(FlowKey, EachPortStaysWithItsAddress) {
+  for (bool forward : {true, false}) {
+    FlowTuple t = tuple("198.18.0.7", "198.18.0.9", 40000, 80);
+    if (!forward) t = reversed(t);
+    bool src_is_lo;
+    FlowKey key = make_flow_key(t, src_is_lo);
+    EXPECT_EQ(src_is_lo, forward);
+    EXPECT_EQ(key.addr_lo, ip("198.18.0.7").bytes);
+    EXPECT_EQ(key.addr_hi, ip("198.18.0.9").bytes);
+    EXPECT_EQ(key.port_lo, 40000);
+    EXPECT_EQ(key.port_hi, 80);
+    EXPECT_EQ(key.ip_proto, 6);
+    EXPECT_EQ(key.family, 4);
+  }
+}
+
 TEST(FlowKey, SameAddressesOrderByPort) {
   FlowTuple t = tuple("198.18.0.1", "198.18.0.1", 9000, 80);
   bool lo1, lo2;
