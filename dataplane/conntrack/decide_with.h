@@ -35,8 +35,20 @@ Decision judge_non_ip(const ParsedPacket& packet, const FirewallConfig& config,
                       WorkerCounters& counters) noexcept;
 Decision judge_later_fragment(const ParsedPacket& packet, FragmentTracker& fragments,
                               uint64_t now_ns, WorkerCounters& counters) noexcept;
+// A verdict's counters, then the occupancy gauges (refresh_occupancy()).
 void count(Decision decision, const FlowTable& flows, const FragmentTracker& fragments,
            WorkerCounters& counters) noexcept;
+inline void count_verdict(Decision decision, WorkerCounters& counters) noexcept {
+  if (decision.passed()) {
+    ++counters.passed;
+  } else {
+    counters.count_drop(decision.reason);
+  }
+}
+// Copies the flow table's and fragment tracker's occupancy into the counters. A burst does it
+// once at its end: nothing reads the counters in between.
+void refresh_occupancy(const FlowTable& flows, const FragmentTracker& fragments,
+                       WorkerCounters& counters) noexcept;
 
 // The tuple whose flow entry judging `packet` looks up (an ICMP error's is the packet inside
 // it), or nullptr when judging it touches no flow entry.

@@ -101,7 +101,7 @@ void decide_chunk(const uint8_t* const frames[], const uint32_t lengths[], uint3
     if (scratch.express[i]) {
       if (pass_express(i, scratch, tables_generation, flows, now_ns, config)) {
         decisions[i] = Decision::pass();
-        firewall_detail::count(decisions[i], flows, fragments, counters);
+        ++counters.passed;
         continue;
       }
       read_general(i, frames[i], lengths[i], scratch, tables, flows, true);
@@ -113,8 +113,9 @@ void decide_chunk(const uint8_t* const frames[], const uint32_t lengths[], uint3
           scratch.parsed[i], tables, tables_generation, flows, fragments, now_ns, config, counters,
           classifier, scratch.looks_up_flow[i] ? &scratch.flow[i] : nullptr);
     }
-    firewall_detail::count(decisions[i], flows, fragments, counters);
+    firewall_detail::count_verdict(decisions[i], counters);
   }
+  firewall_detail::refresh_occupancy(flows, fragments, counters);
 }
 
 }  // namespace

@@ -27,11 +27,12 @@ Decision judge_later_fragment(const ParsedPacket& packet, FragmentTracker& fragm
 
 void count(Decision decision, const FlowTable& flows, const FragmentTracker& fragments,
            WorkerCounters& counters) noexcept {
-  if (decision.passed()) {
-    ++counters.passed;
-  } else {
-    counters.count_drop(decision.reason);
-  }
+  count_verdict(decision, counters);
+  refresh_occupancy(flows, fragments, counters);
+}
+
+void refresh_occupancy(const FlowTable& flows, const FragmentTracker& fragments,
+                       WorkerCounters& counters) noexcept {
   counters.conntrack_entries = flows.size();
   counters.conntrack_capacity = flows.capacity();
   counters.fragment_datagrams = fragments.size();

@@ -146,8 +146,8 @@ void track_packet(FlowEntry& entry, const ParsedPacket& p, bool from_initiator, 
   track(entry, p.has_l4(), p.tcp_flags, p.sctp_first_chunk, from_initiator, now_ns, timeouts);
 }
 
-void track_ported_packet(FlowEntry& entry, uint8_t tcp_flags, bool from_initiator, uint64_t now_ns,
-                         const FlowTimeouts& timeouts) noexcept {
+void track_ported_packet_general(FlowEntry& entry, uint8_t tcp_flags, bool from_initiator,
+                                 uint64_t now_ns, const FlowTimeouts& timeouts) noexcept {
   track(entry, true, tcp_flags, 0, from_initiator, now_ns, timeouts);
 }
 

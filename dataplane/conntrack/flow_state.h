@@ -54,7 +54,19 @@ void track_packet(FlowEntry& entry, const ParsedPacket& packet, bool from_initia
 
 // track_packet() for a whole TCP segment or UDP datagram known only by its TCP flags (0 for
 // UDP): the express lane has no ParsedPacket.
-void track_ported_packet(FlowEntry& entry, uint8_t tcp_flags, bool from_initiator, uint64_t now_ns,
-                         const FlowTimeouts& timeouts) noexcept;
+void track_ported_packet_general(FlowEntry& entry, uint8_t tcp_flags, bool from_initiator,
+                                 uint64_t now_ns, const FlowTimeouts& timeouts) noexcept;
+inline void track_ported_packet(FlowEntry& entry, uint8_t tcp_flags, bool from_initiator,
+                                uint64_t now_ns, const FlowTimeouts& timeouts) noexcept {
+  // Most frames of a firewall's day: a segment of an established TCP connection that neither
+  // opens nor closes it. Such a segment moves no state (an established entry has seen no FIN:
+  // the first one moves it to tcp_fin_wait), so only the expiry moves.
+  using namespace tcp_flag;
+  if (entry.state == FlowState::tcp_established && (tcp_flags & (syn | fin | rst)) == 0) {
+    entry.expires_ns = now_ns + timeouts.tcp_established;
+    return;
+  }
+  track_ported_packet_general(entry, tcp_flags, from_initiator, now_ns, timeouts);
+}
 
 }  // namespace podwall
