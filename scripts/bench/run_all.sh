@@ -10,7 +10,8 @@
 # Needs a release build with the benchmark tools:
 #   meson setup build-bench -Dbuildtype=release
 #   ninja -C build-bench control/daemon/podwall control/cli/podwallctl dataplane/gen/podwall-gen \
-#     tests/bench/synthetic_manifests_tool tests/bench/new_flows_bench tests/bench/acl_bench
+#     tests/bench/synthetic_manifests_tool tests/bench/new_flows_bench tests/bench/established_bench \
+#     tests/bench/acl_bench
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,7 +32,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 for tool in control/daemon/podwall control/cli/podwallctl dataplane/gen/podwall-gen \
-    tests/bench/synthetic_manifests_tool tests/bench/new_flows_bench tests/bench/acl_bench; do
+    tests/bench/synthetic_manifests_tool tests/bench/new_flows_bench tests/bench/established_bench \
+    tests/bench/acl_bench; do
   [ -x "$build/$tool" ] || { echo "run_all: $build/$tool missing (see the header)" >&2; exit 1; }
 done
 mkdir -p "$out"
@@ -57,6 +59,11 @@ echo "== new flows per second (every frame classified) =="
 "$build/tests/bench/new_flows_bench" 10 100 1000 10000 | tee "$out/new_flows.txt"
 { echo "policies,flows_per_s"; sed -n 's/^CSV newflows,//p' "$out/new_flows.txt"; } \
   > "$out/new_flows.csv"
+
+echo "== established flows: ns per frame through decide_burst() =="
+"$build/tests/bench/established_bench" 64 1000 10000 | tee "$out/established.txt"
+{ echo "flows,ns_per_frame"; sed -n 's/^CSV established,//p' "$out/established.txt"; } \
+  > "$out/established.csv"
 
 echo "== classifier vs DPDK ACL on the same policies =="
 "$build/tests/bench/acl_bench" 100 1000 10000 50000 | tee "$out/acl.txt"

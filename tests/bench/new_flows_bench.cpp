@@ -16,48 +16,10 @@
 
 #include "control/compiler/compiler.h"
 #include "dataplane/conntrack/firewall.h"
+#include "tests/bench/bench_frames.h"
 #include "tests/bench/synthetic/synthetic_cluster.h"
 
-namespace {
-
 using namespace podwall;
-
-void put16(uint8_t* p, uint16_t v) {
-  p[0] = uint8_t(v >> 8);
-  p[1] = uint8_t(v);
-}
-
-// A 60-byte frame: Ethernet, IPv4, and a TCP SYN or a UDP header.
-std::vector<uint8_t> frame_of(const FlowQuery& f, uint16_t sport) {
-  std::vector<uint8_t> b(60, 0);
-  b[0] = 0x02;
-  b[6] = 0x02;
-  b[11] = 1;
-  put16(&b[12], 0x0800);
-  uint8_t* ip = &b[14];
-  ip[0] = 0x45;
-  put16(ip + 2, 46);
-  ip[8] = 64;
-  ip[9] = f.ip_proto;
-  uint32_t s = f.src.v4_host_order(), d = f.dst.v4_host_order();
-  for (int i = 0; i < 4; ++i) {
-    ip[12 + i] = uint8_t(s >> (24 - 8 * i));
-    ip[16 + i] = uint8_t(d >> (24 - 8 * i));
-  }
-  uint8_t* l4 = ip + 20;
-  put16(l4, sport);
-  put16(l4 + 2, f.dst_port);
-  if (f.ip_proto == 6) {
-    l4[12] = 5 << 4;
-    l4[13] = 0x02;  // SYN
-    put16(l4 + 14, 65535);
-  } else {
-    put16(l4 + 4, 26);
-  }
-  return b;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   using Clock = std::chrono::steady_clock;
@@ -77,7 +39,7 @@ int main(int argc, char** argv) {
     uint16_t sport = 10000;
     for (const FlowQuery& f : sample_flows(cluster, 200000, 0.5, 11)) {
       if (!f.src.is_v4() || (f.ip_proto != 6 && f.ip_proto != 17)) continue;
-      frames.push_back(frame_of(f, sport++));
+      frames.push_back(bench_frame(f, sport++, tcp_flag::syn));
       if (sport == 60000) sport = 10000;
       if (frames.size() == 100000) break;
     }
