@@ -59,10 +59,13 @@ void track_ported_packet_general(FlowEntry& entry, uint8_t tcp_flags, bool from_
 inline void track_ported_packet(FlowEntry& entry, uint8_t tcp_flags, bool from_initiator,
                                 uint64_t now_ns, const FlowTimeouts& timeouts) noexcept {
   // Most frames of a firewall's day: a segment of an established TCP connection that neither
-  // opens nor closes it. Such a segment moves no state (an established entry has seen no FIN:
-  // the first one moves it to tcp_fin_wait), so only the expiry moves.
+  // opens nor closes it, with no FIN seen either way. Such a segment moves no state, only the
+  // expiry. (Every condition is tested, though some follow from others -- an established
+  // entry is TCP and has seen no FIN -- so that the shortcut holds for any entry whatever.)
   using namespace tcp_flag;
-  if (entry.state == FlowState::tcp_established && (tcp_flags & (syn | fin | rst)) == 0) {
+  constexpr uint8_t kFinSeen = flow_flag::fin_from_initiator | flow_flag::fin_from_responder;
+  if (entry.state == FlowState::tcp_established && entry.key.ip_proto == ip_proto::tcp &&
+      (tcp_flags & (syn | fin | rst)) == 0 && (entry.flags & kFinSeen) == 0) {
     entry.expires_ns = now_ns + timeouts.tcp_established;
     return;
   }
