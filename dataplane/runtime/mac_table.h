@@ -8,7 +8,9 @@
 // entries, never grow the table. Plain C++, no DPDK: time is a tick count the caller injects
 // (the worker passes the TSC), so tests can drive ageing with a fake clock.
 
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 namespace podwall {
@@ -19,6 +21,16 @@ inline constexpr uint16_t kNoPort = 0xffff;
 inline uint64_t mac_key(const uint8_t* bytes) {
   return uint64_t(bytes[0]) << 40 | uint64_t(bytes[1]) << 32 | uint64_t(bytes[2]) << 24 |
          uint64_t(bytes[3]) << 16 | uint64_t(bytes[4]) << 8 | uint64_t(bytes[5]);
+}
+
+// mac_key() of the address at `at` in one 8-byte load, for addresses with two more readable
+// bytes behind them: in a whole Ethernet header, the destination and the source (followed by
+// the ethertype). Per frame, the bytewise form costs some thirty instructions for the two.
+inline uint64_t mac_key_wide(const uint8_t* at) {
+  uint64_t word;
+  std::memcpy(&word, at, sizeof word);
+  static_assert(std::endian::native == std::endian::little);
+  return __builtin_bswap64(word) >> 16;
 }
 
 // Group bit: broadcast and multicast destinations, never a valid source.

@@ -11,6 +11,9 @@ namespace podwall {
 
 static_assert(kBurst <= kMaxBurst, "a receive burst is judged in one decide_burst() call");
 
+// Destination and source MAC, ethertype.
+constexpr uint32_t kEthernetHeader = 14;
+
 Worker::Worker(const WorkerSetup& setup, const DataplaneConfig& config)
     : setup_(setup),
       counters_(size_t(setup.max_port_id) + 1),
@@ -147,10 +150,11 @@ void Worker::process_burst(rte_mbuf* const frames[], uint16_t n, const PolicyTab
     data[count] = rte_pktmbuf_mtod(m, const uint8_t*);
     lengths[count] = rte_pktmbuf_data_len(m);
     // The bridge's buckets for this frame load while the burst is judged (forward() needs
-    // them). A runt shorter than two addresses is dropped by the parser and never forwarded.
-    if (lengths[count] >= 12) {
-      macs_.prefetch(mac_key(data[count]));
-      macs_.prefetch(mac_key(data[count] + 6));
+    // them). A runt shorter than an Ethernet header is dropped by the parser and never
+    // forwarded.
+    if (lengths[count] >= kEthernetHeader) {
+      macs_.prefetch(mac_key_wide(data[count]));
+      macs_.prefetch(mac_key_wide(data[count] + 6));
     }
     ++count;
   }
@@ -172,8 +176,8 @@ void Worker::process_burst(rte_mbuf* const frames[], uint16_t n, const PolicyTab
 void Worker::forward(uint16_t in_port, rte_mbuf* m, uint64_t now) {
   // The parser passed it, so a whole Ethernet header is there.
   const uint8_t* eth = rte_pktmbuf_mtod(m, const uint8_t*);
-  const uint64_t dst = mac_key(eth);
-  const uint64_t src = mac_key(eth + 6);
+  const uint64_t dst = mac_key_wide(eth);
+  const uint64_t src = mac_key_wide(eth + 6);
   macs_.learn(src, in_port, now);
 
   if (!mac_is_group(dst)) {

@@ -52,6 +52,15 @@ TEST(MacTable, PacksBytesInWireOrder) {
   EXPECT_FALSE(mac_is_group(mac(1)));
 }
 
+TEST(MacTable, ReadsBothAddressesOfAFrameInOneLoad) {
+  uint8_t header[14];
+  for (int round = 0; round < 64; ++round) {
+    for (int i = 0; i < 14; ++i) header[i] = uint8_t(round * 37 + i * 101 + (i << round % 8));
+    EXPECT_EQ(mac_key_wide(header), mac_key(header));
+    EXPECT_EQ(mac_key_wide(header + 6), mac_key(header + 6));
+  }
+}
+
 TEST(MacTable, NeverLearnsGroupAddresses) {
   MacTable t(64, kAgeing);
   t.learn(mac(1, 0x01), 1, 10);
