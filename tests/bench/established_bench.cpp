@@ -8,10 +8,12 @@
 //
 //   build/tests/bench/established_bench [FLOWS...]   (default 64 1000 10000)
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "control/compiler/compiler.h"
