@@ -83,7 +83,7 @@ class PodPatcher {
       if (state_.rules.groups.size() > before) add_group_to_tables(g[int(dir)]);
     }
     state_.rules.identity_groups.push_back(g);
-    t_.identities.push_back({{g[0], g[1]}, ns, index_.ns_class(ns), placement.pod_class});
+    t_.identities.push_back({{g[0], g[1]}, ns, index_.ns_class(ns), placement.pod_class, {}});
     new_identities_.push_back(placement.identity);
   }
 

@@ -109,6 +109,7 @@ std::unique_ptr<PolicyTables> PolicyCompiler::patch(const Cluster& cluster,
   }
   check_limits(state_->index, state_->rules);
   patch_allow_map(*t, state_->rules, rows);
+  copy_probes_to_identities(*t);
   patch_ports_and_rule_refs(*t, state_->rules);
   if (too_much_garbage(*t, *state_)) {
     t.reset();

@@ -175,7 +175,7 @@ std::unique_ptr<PolicyTables> pack_tables(const ClusterIndex& index, const CidrC
   for (uint32_t id = 0; id < index.identities().size(); ++id) {
     const auto& g = rules.identity_groups[id];
     uint32_t ns = index.identities()[id].namespace_id;
-    t->identities.push_back({{g[0], g[1]}, ns, index.ns_class(ns), index.pod_class(id)});
+    t->identities.push_back({{g[0], g[1]}, ns, index.ns_class(ns), index.pod_class(id), {}});
   }
   pack_endpoints(index, cidrs, *t);
   t->v4_interval_starts = cidrs.v4_starts;
@@ -192,6 +192,7 @@ std::unique_ptr<PolicyTables> pack_tables(const ClusterIndex& index, const CidrC
   t->group_probes.assign(rules.groups.size(), GroupProbe{0, 0, 0});
   pack_allow_map(rules, *t);  // may intern merged port sets, so port sets are packed after
   pack_filters(*t);
+  copy_probes_to_identities(*t);
   pack_port_sets(rules, *t);
 
   for (const auto& pod : cluster.pods) t->pod_names.push_back(pod.namespace_name + "/" + pod.name);

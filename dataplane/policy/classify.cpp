@@ -66,6 +66,40 @@ uint32_t v6_cidr_class(const PolicyTables& t, const uint8_t* address) {
   return t.v6_interval_class[first - 1];
 }
 
+// What a pod's address slot says about it; the rest comes with its identity, requested here.
+template <typename Slot>
+void read_pod_slot(const PolicyTables& t, const Slot& pod, AddressInfo& info) {
+  info.endpoint = pod.endpoint;
+  info.identity = pod.identity;
+  info.cidr_class = pod.cidr_class;
+  __builtin_prefetch(&t.identities[pod.identity]);
+}
+
+// Reads an address slot: the endpoint, identity and CIDR class of a pod address, or only the
+// CIDR class of any other. Requests the pod's identity.
+void locate_address(const PolicyTables& t, const IpAddress& address, AddressInfo& info) {
+  if (address.is_v4()) {
+    if (const V4Slot* pod = find_v4_endpoint(t, address.v4_host_order())) {
+      read_pod_slot(t, *pod, info);
+      return;
+    }
+  } else if (const V6Slot* pod = find_v6_endpoint(t, address.bytes.data())) {
+    read_pod_slot(t, *pod, info);
+    return;
+  }
+  info = {kNoId, kNoId, {kNoId, kNoId}, kNoId, kNoId, kNoId, kNoId};
+  info.cidr_class = address.is_v4() ? v4_cidr_class(t, address.v4_host_order())
+                                    : v6_cidr_class(t, address.bytes.data());
+}
+
+// Fills in what a pod end shares with its identity; returns the identity, or null for an
+// address that is not a pod's.
+const IdentityInfo* complete_address(const PolicyTables& t, AddressInfo& info) {
+  if (info.endpoint == kNoId) return nullptr;
+  info = pod_address(t, info.endpoint, info.identity, info.cidr_class);
+  return &t.identities[info.identity];
+}
+
 const AllowSlot* find_hashed_slot(const PolicyTables& t, uint64_t key, uint64_t hash) {
   size_t mask = t.allow_map.size() - 1;
   for (size_t i = hash & mask;; i = (i + 1) & mask) {
@@ -93,24 +127,19 @@ bool port_set_admits(const PolicyTables& t, const PortSet& set, uint8_t proto,
 }
 
 AddressInfo describe_address(const PolicyTables& t, const IpAddress& address) noexcept {
-  if (address.is_v4()) {
-    if (const V4Slot* pod = find_v4_endpoint(t, address.v4_host_order())) {
-      return pod_address(t, pod->endpoint, pod->identity, pod->cidr_class);
-    }
-  } else if (const V6Slot* pod = find_v6_endpoint(t, address.bytes.data())) {
-    return pod_address(t, pod->endpoint, pod->identity, pod->cidr_class);
-  }
-  AddressInfo info{kNoId, kNoId, {kNoId, kNoId}, kNoId, kNoId, kNoId, kNoId};
-  info.cidr_class = address.is_v4() ? v4_cidr_class(t, address.v4_host_order())
-                                    : v6_cidr_class(t, address.bytes.data());
+  AddressInfo info;
+  locate_address(t, address, info);
+  complete_address(t, info);
   return info;
 }
 
-int peer_keys(const PolicyTables& t, uint32_t group, const AddressInfo& peer,
-              uint64_t keys[kPeerKinds]) noexcept {
+namespace {
+
+// peer_keys() for a group whose keys use `kinds` (GroupProbe::kinds).
+int keys_of_kinds(unsigned kinds, uint32_t group, const AddressInfo& peer,
+                  uint64_t keys[kPeerKinds]) {
   constexpr unsigned kAddressKinds =
       1u << unsigned(PeerKind::any_peer) | 1u << unsigned(PeerKind::cidr);
-  unsigned kinds = t.group_probes[group].kinds;
   if (peer.endpoint == kNoId) kinds &= kAddressKinds;
   if (peer.cidr_class == kNoId) kinds &= ~(1u << unsigned(PeerKind::cidr));
   static_assert(kPeerKinds == 10 && unsigned(PeerKind::cidr) == 9, "one value per kind below");
@@ -134,6 +163,21 @@ int peer_keys(const PolicyTables& t, uint32_t group, const AddressInfo& peer,
     keys[n++] = PolicyTables::allow_key(group, PeerKind(kind), value[kind]);
   }
   return n;
+}
+
+}  // namespace
+
+int peer_keys(const PolicyTables& t, uint32_t group, const AddressInfo& peer,
+              uint64_t keys[kPeerKinds]) noexcept {
+  return keys_of_kinds(t.group_probes[group].kinds, group, peer, keys);
+}
+
+void copy_probes_to_identities(PolicyTables& t) noexcept {
+  for (IdentityInfo& id : t.identities) {
+    for (int d = 0; d < 2; ++d) {
+      id.probe[d] = id.group[d] == kNoId ? GroupProbe{0, 0, 0} : t.group_probes[id.group[d]];
+    }
+  }
 }
 
 bool slot_admits(const PolicyTables& t, const AllowSlot& slot, uint8_t proto,
@@ -168,33 +212,33 @@ void prefetch_address(const PolicyTables& t, const IpAddress& a) {
 // takes two rounds of memory accesses: the group's filter words, then the slots of the keys
 // the filter lets through.
 struct GroupQuery {
-  uint32_t group;
+  const uint64_t* filter;  // the group's words of allow_filter
+  uint32_t filter_mask;
   int count;
   uint64_t key[kPeerKinds];
   uint64_t hash[kPeerKinds];
 };
 
 // Forms the keys and requests their filter words.
-void request_filter(const PolicyTables& t, uint32_t group, const AddressInfo& peer, GroupQuery& q) {
-  q.group = group;
-  q.count = peer_keys(t, group, peer, q.key);
-  const GroupProbe& g = t.group_probes[group];
+void request_filter(const PolicyTables& t, uint32_t group, const GroupProbe& probe,
+                    const AddressInfo& peer, GroupQuery& q) {
+  q.filter = t.allow_filter.data() + probe.filter_first;
+  q.filter_mask = probe.filter_mask;
+  q.count = keys_of_kinds(probe.kinds, group, peer, q.key);
   for (int i = 0; i < q.count; ++i) {
     q.hash[i] = mix64(q.key[i]);
-    __builtin_prefetch(&t.allow_filter[g.filter_first + filter_word(q.hash[i], g.filter_mask)]);
+    __builtin_prefetch(&q.filter[filter_word(q.hash[i], q.filter_mask)]);
   }
 }
 
 // Drops the keys the filter rules out and requests the slots of the rest. Returns false when
 // none is left: the group cannot admit the peer.
 bool screen_keys(const PolicyTables& t, GroupQuery& q) {
-  const GroupProbe& g = t.group_probes[q.group];
-  const uint64_t* filter = t.allow_filter.data() + g.filter_first;
   const size_t mask = t.allow_map.size() - 1;
   int kept = 0;
   for (int i = 0; i < q.count; ++i) {
     uint64_t bits = filter_bits(q.hash[i]);
-    if ((filter[filter_word(q.hash[i], g.filter_mask)] & bits) != bits) continue;
+    if ((q.filter[filter_word(q.hash[i], q.filter_mask)] & bits) != bits) continue;
     __builtin_prefetch(&t.allow_map[q.hash[i] & mask]);
     q.key[kept] = q.key[i];
     q.hash[kept] = q.hash[i];
@@ -213,33 +257,46 @@ bool any_slot_admits(const PolicyTables& t, const GroupQuery& q, uint8_t proto, 
 }
 
 // A verdict between its rounds of memory accesses. Round one loads the two address slots;
-// round two (begin_verdict) reads them and requests the filter words of each isolated end;
-// round three (screen_verdict) reads those and requests the allow-map slots they do not rule
-// out; round four (finish_verdict) reads the slots.
+// round two (locate_ends) reads them and requests the identities of the pod ends; round three
+// (begin_verdict) reads those and requests the filter words of each isolated end; round four
+// (screen_verdict) reads those and requests the allow-map slots they do not rule out; round
+// five (finish_verdict) reads the slots. With thousands of identities, an identity is a miss
+// of its own more often than not: a round of its own lets the misses of a batch overlap.
 struct PendingVerdict {
   bool egress_isolated;   // the source is isolated for egress: `egress` must admit dst
   bool ingress_isolated;  // the destination is isolated for ingress: `ingress` must admit src
   uint8_t proto;
   uint16_t port;
+  AddressInfo src;
+  AddressInfo dst;
   GroupQuery egress;
   GroupQuery ingress;
 };
 
+void locate_ends(const PolicyTables& t, const FlowQuery& flow, PendingVerdict& p) noexcept {
+  locate_address(t, flow.src, p.src);
+  locate_address(t, flow.dst, p.dst);
+}
+
 // Returns true with `decided` set when neither end is isolated.
 bool begin_verdict(const PolicyTables& t, const FlowQuery& flow, PendingVerdict& p,
                    Verdict& decided) noexcept {
-  AddressInfo src = describe_address(t, flow.src);
-  AddressInfo dst = describe_address(t, flow.dst);
-  uint32_t egress = src.group[int(Direction::egress)];
-  uint32_t ingress = dst.group[int(Direction::ingress)];
-  p.egress_isolated = egress != kNoId;
-  p.ingress_isolated = ingress != kNoId;
+  const IdentityInfo* src = complete_address(t, p.src);
+  const IdentityInfo* dst = complete_address(t, p.dst);
+  constexpr int kEgress = int(Direction::egress), kIngress = int(Direction::ingress);
+  p.egress_isolated = p.src.group[kEgress] != kNoId;
+  p.ingress_isolated = p.dst.group[kIngress] != kNoId;
   if (!p.egress_isolated && !p.ingress_isolated) {
     decided = Verdict::allow;
     return true;
   }
-  if (p.egress_isolated) request_filter(t, egress, dst, p.egress);
-  if (p.ingress_isolated) request_filter(t, ingress, src, p.ingress);
+  // An isolated end is a pod, so its identity is there.
+  if (p.egress_isolated) {
+    request_filter(t, p.src.group[kEgress], src->probe[kEgress], p.dst, p.egress);
+  }
+  if (p.ingress_isolated) {
+    request_filter(t, p.dst.group[kIngress], dst->probe[kIngress], p.src, p.ingress);
+  }
   p.proto = flow.ip_proto;
   p.port = protocol_has_ports(flow.ip_proto) ? flow.dst_port : 0;
   return false;
@@ -275,7 +332,7 @@ bool group_admits(const PolicyTables& t, uint32_t group, const AddressInfo& peer
                   uint16_t port) noexcept {
   if (!protocol_has_ports(proto)) port = 0;
   GroupQuery q;
-  request_filter(t, group, peer, q);
+  request_filter(t, group, t.group_probes[group], peer, q);
   return screen_keys(t, q) && any_slot_admits(t, q, proto, port);
 }
 
@@ -290,6 +347,7 @@ Verdict classify(const PolicyTables& t, const FlowQuery& flow) noexcept {
   prefetch_address(t, flow.dst);
   PendingVerdict pending;
   Verdict verdict;
+  locate_ends(t, flow, pending);
   if (begin_verdict(t, flow, pending, verdict)) return verdict;
   if (screen_verdict(t, pending, verdict)) return verdict;
   return finish_verdict(t, pending);
@@ -311,16 +369,21 @@ void classify_burst(const PolicyTables& t, const FlowQuery flows[], uint32_t cou
       prefetch_address(t, f[i].src);
       prefetch_address(t, f[i].dst);
     }
-    uint32_t undecided = 0;
+    uint32_t located = 0;
     for (uint32_t i = 0; i < n; ++i) {
-      bool decided = true;
+      open[located] = uint8_t(i);
       if (f[i].src.family != f[i].dst.family) {
         out[i] = Verdict::deny;
-      } else {
-        decided = begin_verdict(t, f[i], pending[i], out[i]);
+        continue;
       }
+      locate_ends(t, f[i], pending[i]);
+      ++located;
+    }
+    uint32_t undecided = 0;
+    for (uint32_t k = 0; k < located; ++k) {
+      const uint32_t i = open[k];
       open[undecided] = uint8_t(i);
-      undecided += !decided;
+      undecided += !begin_verdict(t, f[i], pending[i], out[i]);
     }
     uint32_t screened = 0;
     for (uint32_t k = 0; k < undecided; ++k) {

@@ -39,10 +39,11 @@ void prefetch_verdict(const PolicyTables& tables, const IpAddress& src,
                       const IpAddress& dst) noexcept;
 
 // classify() of flows[0, count) into verdicts[0, count): the same verdicts, for less time per
-// flow. Each verdict takes up to three rounds of memory accesses (the two address slots, the
-// filter words of the isolated ends, the allow-map slots the filters let through); here every
-// flow of a batch issues a round before any flow reads it, so the misses of the batch overlap
-// -- what a batch buys rte_acl_classify() too. Same guarantees as classify().
+// flow. Each verdict takes up to four rounds of memory accesses (the two address slots, the
+// identities of the pod ends, the filter words of the isolated ends, the allow-map slots the
+// filters let through); here every flow of a batch issues a round before any flow reads it, so
+// the misses of the batch overlap -- what a batch buys rte_acl_classify() too. Same guarantees
+// as classify().
 void classify_burst(const PolicyTables& tables, const FlowQuery flows[], uint32_t count,
                     Verdict verdicts[]) noexcept;
 

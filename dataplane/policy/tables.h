@@ -5,11 +5,12 @@
 //
 // Lookup chain for a new connection src -> dst (proto, port):
 //   1. describe each address: an exact-match table maps a pod address to a 16-byte slot (its
-//      endpoint, identity and CIDR class), and the identity to the rest (isolation groups,
-//      namespace, namespace class, pod class); any other address only gets its CIDR class, from
-//      a sorted interval array. Slots that small keep the address table a few MiB for 100,000
-//      pods, mostly in the last-level cache, and the identity array -- thousands of entries, not
-//      one per pod -- stays in L2.
+//      endpoint, identity and CIDR class), and the identity to the rest (isolation groups and
+//      where their filters lie, namespace, namespace class, pod class); any other address only
+//      gets its CIDR class, from a sorted interval array. Slots that small keep the address
+//      table a few MiB for 100,000 pods, mostly in the last-level cache. The identity array has
+//      thousands of entries, not one per pod, but under a stream of new flows it still misses
+//      L2 about as often as not, so a batch requests identities in a round of their own.
 //   2. egress: if src is a pod isolated for egress, its egress group must admit dst; ingress: if
 //      dst is a pod isolated for ingress, its ingress group must admit src.
 //   3. "group admits peer on (proto, port)": for each way a rule of the group names peers (the
@@ -102,7 +103,15 @@ struct IdentityInfo {
   uint32_t namespace_id;
   uint32_t ns_class;
   uint32_t pod_class;
+  // group_probes[group[d]], copied here (zero where not isolated): with thousands of groups the
+  // probe record is a cache miss of its own, and it could only be requested once the identity
+  // had arrived. The compiler keeps the copies in step (copy_probes_to_identities()).
+  GroupProbe probe[2];
 };
+
+// Refreshes every IdentityInfo::probe from group_probes; the compiler calls it after any
+// change to the groups' filters.
+void copy_probes_to_identities(PolicyTables& tables) noexcept;
 
 // The policies that select an identity for one direction: kept for explanations.
 struct PolicyGroup {
