@@ -53,6 +53,12 @@ struct BurstScratch {
   DropReason malformed[kMaxBurst];
   HashedFlowKey flow[kMaxBurst];  // of the packet's own tuple
   bool looks_up_flow[kMaxBurst];
+  // Verdicts decided ahead, as one batch, for the frames likely to open a flow: frame i's
+  // query and verdict are ahead_query[ahead[i]] and ahead_verdict[ahead[i]], unless ahead[i]
+  // is kMaxBurst (none).
+  uint8_t ahead[kMaxBurst];
+  FlowQuery ahead_query[kMaxBurst];
+  Verdict ahead_verdict[kMaxBurst];
 };
 
 // Judges frames[0, count) in order into decisions[0, count): the same decisions, counters and

@@ -66,6 +66,19 @@ bool pass_express(uint32_t i, const BurstScratch& scratch, uint64_t tables_gener
   return true;
 }
 
+// classify(), except for the query decided ahead for the frame being judged: that one has its
+// verdict already. A verdict depends only on the tables and the query, and the tables stay the
+// same for the whole burst, so the answer is the one classify() would give now.
+struct AheadClassifier {
+  const FlowQuery* query = nullptr;
+  Verdict verdict = Verdict::deny;
+
+  Verdict operator()(const PolicyTables& tables, const FlowQuery& asked) const noexcept {
+    if (query != nullptr && *query == asked) return verdict;
+    return classify(tables, asked);
+  }
+};
+
 // decide_burst() for at most kMaxBurst frames.
 void decide_chunk(const uint8_t* const frames[], const uint32_t lengths[], uint32_t count,
                   BurstScratch& scratch, const PolicyTables* tables, uint64_t tables_generation,
@@ -81,9 +94,11 @@ void decide_chunk(const uint8_t* const frames[], const uint32_t lengths[], uint3
   // The slots have had a burst's reading to arrive: start loading the entries they name. An
   // express frame whose home slot is empty has no flow, so it goes the general way now. When
   // the policy is about to be asked -- a frame that may open a flow and either has none (its
-  // home slot is empty) or is a TCP SYN, which opens flows and little else -- its address
-  // lookups start loading too.
+  // home slot is empty) or is a TCP SYN, which opens flows and little else -- its query joins
+  // the batch decided ahead.
+  uint32_t asking = 0;
   for (uint32_t i = 0; i < count; ++i) {
+    scratch.ahead[i] = uint8_t(kMaxBurst);
     if (scratch.express[i]) {
       if (flows.prefetch_entry(scratch.flow[i].hash)) continue;
       read_general(i, frames[i], lengths[i], scratch, tables, flows, true);
@@ -92,12 +107,19 @@ void decide_chunk(const uint8_t* const frames[], const uint32_t lengths[], uint3
     const bool home_empty = !flows.prefetch_entry(scratch.flow[i].hash);
     const ParsedPacket& packet = scratch.parsed[i];
     if ((home_empty || packet.tuple.ip_proto == ip_proto::tcp) && may_start_flow(packet)) {
-      prefetch_verdict(*tables, packet.tuple.src, packet.tuple.dst);
+      scratch.ahead[i] = uint8_t(asking);
+      scratch.ahead_query[asking++] = query_for(packet.tuple);
     }
   }
+  // One batch overlaps the verdicts' cache misses with each other and with the flow entries
+  // loading meanwhile; asked one by one, each verdict's misses come in a row.
+  if (asking > 0) classify_burst(*tables, scratch.ahead_query, asking, scratch.ahead_verdict);
   // Judge in arrival order: earlier frames may create or end flows that later ones meet.
-  firewall_detail::PolicyClassifier classifier;
+  AheadClassifier classifier;
   for (uint32_t i = 0; i < count; ++i) {
+    const uint32_t ahead = scratch.ahead[i];
+    classifier.query = ahead < kMaxBurst ? &scratch.ahead_query[ahead] : nullptr;
+    classifier.verdict = ahead < kMaxBurst ? scratch.ahead_verdict[ahead] : Verdict::deny;
     if (scratch.express[i]) {
       if (pass_express(i, scratch, tables_generation, flows, now_ns, config)) {
         decisions[i] = Decision::pass();

@@ -336,11 +336,6 @@ bool group_admits(const PolicyTables& t, uint32_t group, const AddressInfo& peer
   return screen_keys(t, q) && any_slot_admits(t, q, proto, port);
 }
 
-void prefetch_verdict(const PolicyTables& t, const IpAddress& src, const IpAddress& dst) noexcept {
-  prefetch_address(t, src);
-  prefetch_address(t, dst);
-}
-
 Verdict classify(const PolicyTables& t, const FlowQuery& flow) noexcept {
   if (flow.src.family != flow.dst.family) return Verdict::deny;
   prefetch_address(t, flow.src);

@@ -18,6 +18,8 @@ struct FlowQuery {
   IpAddress dst;
   uint8_t ip_proto = 0;  // IANA number: 6 TCP, 17 UDP, 132 SCTP, 1 ICMP, 58 ICMPv6, ...
   uint16_t dst_port = 0;
+
+  friend bool operator==(const FlowQuery&, const FlowQuery&) = default;
 };
 
 enum class Verdict : uint8_t { deny = 0, allow = 1 };
@@ -32,11 +34,6 @@ inline bool protocol_has_ports(uint8_t ip_proto) {
 // probe per peer kind its policies use (usually one, none for most peers it does not admit),
 // whatever the number of policies. Never allocates, never throws, never blocks.
 Verdict classify(const PolicyTables& tables, const FlowQuery& flow) noexcept;
-
-// A hint for callers that know a verdict on (src, dst) is coming: starts loading the two
-// address slots classify() reads first. Changes nothing.
-void prefetch_verdict(const PolicyTables& tables, const IpAddress& src,
-                      const IpAddress& dst) noexcept;
 
 // classify() of flows[0, count) into verdicts[0, count): the same verdicts, for less time per
 // flow. Each verdict takes up to four rounds of memory accesses (the two address slots, the

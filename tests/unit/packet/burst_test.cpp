@@ -276,6 +276,40 @@ TEST(DecideBurst, SameAsFrameByFrameAcrossExpiryAndPolicyChanges) {
   }
 }
 
+// decide_burst() asks the policy about a burst's likely flow openers all at once, before
+// judging any frame. Here the frame is a SYN from the responder of an established flow whose
+// policy was revoked: the answer decided ahead is about web -> client (allowed: nothing
+// isolates that way), but judging it asks whether the flow's original client -> web still
+// stands (no). The frame must be dropped as revoked, not pass on the other question's answer.
+TEST(DecideBurst, AVerdictDecidedAheadAnswersOnlyTheQueryItWasFor) {
+  const auto open = web_tables(true, 1);
+  const auto closed = web_tables(false, 2);
+  State s;
+  BurstScratch scratch;
+  const FirewallConfig config;  // established flows are checked again under new tables
+  auto judge = [&](const Bytes& frame, const PolicyTables& tables) {
+    const uint8_t* data[] = {frame.data()};
+    const uint32_t lengths[] = {uint32_t(frame.size())};
+    Decision d;
+    decide_burst(data, lengths, 1, scratch, &tables, tables.generation, s.flows, s.fragments, 0,
+                 config, s.counters, &d);
+    return d;
+  };
+  EXPECT_TRUE(
+      judge(FrameBuilder().ipv4(kClient, kWeb).tcp(40000, 80, syn).build(), *open).passed());
+  EXPECT_TRUE(
+      judge(FrameBuilder().ipv4(kWeb, kClient).tcp(80, 40000, syn | ack).build(), *open).passed());
+  EXPECT_TRUE(
+      judge(FrameBuilder().ipv4(kClient, kWeb).tcp(40000, 80, ack).build(), *open).passed());
+  // VLAN-tagged, so that the general parser reads it and it joins the batch decided ahead.
+  Bytes reverse_syn =
+      FrameBuilder().vlan(0x8100, 7).ipv4(kWeb, kClient).tcp(80, 40000, syn).build();
+  Decision d = judge(reverse_syn, *closed);
+  EXPECT_FALSE(d.passed());
+  EXPECT_EQ(d.reason, DropReason::policy_revoked);
+  EXPECT_EQ(s.flows.size(), 0u);
+}
+
 TEST(DecideBurst, FailsClosedWithoutTables) {
   State s;
   BurstScratch scratch;
