@@ -92,21 +92,23 @@ void decide_chunk(const uint8_t* const frames[], const uint32_t lengths[], uint3
     read_frame(i, frames[i], lengths[i], scratch, tables, flows);
   }
   // The slots have had a burst's reading to arrive: start loading the entries they name. An
-  // express frame whose home slot is empty has no flow, so it goes the general way now. When
-  // the policy is about to be asked -- a frame that may open a flow and either has none (its
-  // home slot is empty) or is a TCP SYN, which opens flows and little else -- its query joins
-  // the batch decided ahead.
+  // express frame whose home slot is empty has no flow, so it goes the general way now. A
+  // frame that may open a flow and, by its home slot, most likely has none is about to make
+  // the policy answer: its query joins the batch decided ahead. (A frame whose home slot names
+  // its own hash is most likely a packet of a tracked flow -- a retransmitted SYN, say -- and
+  // asks classify() itself in the rare case it needs to.)
+  using Home = FlowTable::Home;
   uint32_t asking = 0;
   for (uint32_t i = 0; i < count; ++i) {
     scratch.ahead[i] = uint8_t(kMaxBurst);
     if (scratch.express[i]) {
-      if (flows.prefetch_entry(scratch.flow[i].hash)) continue;
+      if (flows.prefetch_entry(scratch.flow[i].hash) != Home::empty) continue;
       read_general(i, frames[i], lengths[i], scratch, tables, flows, true);
     }
     if (!scratch.looks_up_flow[i]) continue;
-    const bool home_empty = !flows.prefetch_entry(scratch.flow[i].hash);
+    const bool likely_new = flows.prefetch_entry(scratch.flow[i].hash) != Home::same_hash;
     const ParsedPacket& packet = scratch.parsed[i];
-    if ((home_empty || packet.tuple.ip_proto == ip_proto::tcp) && may_start_flow(packet)) {
+    if (likely_new && may_start_flow(packet)) {
       scratch.ahead[i] = uint8_t(asking);
       scratch.ahead_query[asking++] = query_for(packet.tuple);
     }

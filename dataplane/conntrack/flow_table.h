@@ -55,12 +55,19 @@ class FlowTable {
   uint64_t hash_of(const FlowKey& key) const noexcept { return hash_bits(key); }
   void prefetch_slot(uint64_t hash) const noexcept { __builtin_prefetch(&index_[hash & mask_]); }
   // Reads the home slot (warmed by prefetch_slot) and warms the entry it names when the hash
-  // bits match; a collision or a longer probe just leaves find() a miss to take. Returns false
-  // when the home slot is empty: then the key is certainly not in the table.
-  bool prefetch_entry(uint64_t hash) const noexcept {
+  // bits match; a collision or a longer probe just leaves find() a miss to take. What the home
+  // slot held tells the caller how likely the key is to be in the table.
+  enum class Home : uint8_t {
+    empty,       // the key is certainly not in the table
+    same_hash,   // most likely the key's own entry (live or expired)
+    other_hash,  // another key's: the key is in the table only further along the probe chain
+  };
+  Home prefetch_entry(uint64_t hash) const noexcept {
     uint64_t slot = index_[hash & mask_];
-    if (slot != 0 && slot >> 32 == hash) __builtin_prefetch(&entries_[uint32_t(slot) - 1]);
-    return slot != 0;
+    if (slot == 0) return Home::empty;
+    if (slot >> 32 != hash) return Home::other_hash;
+    __builtin_prefetch(&entries_[uint32_t(slot) - 1]);
+    return Home::same_hash;
   }
   // A new entry for `key`, which the caller just failed to find; start_flow() fills it in.
   // nullptr when the table is full: the caller drops the packet (conntrack_full).

@@ -132,6 +132,28 @@ TEST(FlowTable, LazyExpiryOnLookup) {
   EXPECT_EQ(table.expired_total(), 1u);
 }
 
+// decide_burst() classifies a frame ahead only when its home slot says it most likely has no
+// flow: a retransmitted SYN of a tracked flow must read as the flow's own.
+TEST(FlowTable, HomeSlotSaysWhetherAKeyIsLikelyTracked) {
+  using Home = FlowTable::Home;
+  FlowTable table(8, {}, 1);
+  bool lo;
+  FlowKey tracked = make_flow_key(tuple("198.18.0.1", "198.18.0.2", 1, 80), lo);
+  EXPECT_EQ(table.prefetch_entry(table.hash_of(tracked)), Home::empty);
+  table.insert(tracked)->expires_ns = 100;
+  EXPECT_EQ(table.prefetch_entry(table.hash_of(tracked)), Home::same_hash);
+  int empty = 0, other = 0;
+  for (uint16_t port = 2; port < 200; ++port) {
+    FlowKey k = make_flow_key(tuple("198.18.0.1", "198.18.0.2", port, 80), lo);
+    Home home = table.prefetch_entry(table.hash_of(k));
+    EXPECT_NE(home, Home::same_hash) << "port " << port;
+    ++(home == Home::empty ? empty : other);
+  }
+  // In a small index some keys land on the tracked key's home slot, most on empty ones.
+  EXPECT_GT(other, 0);
+  EXPECT_GT(empty, other);
+}
+
 TEST(FlowTable, CapacityIsClamped) {
   FlowTable tiny(0, {}, 1);
   EXPECT_EQ(tiny.capacity(), 1u);
