@@ -33,6 +33,8 @@ FlowQuery reversed(const FlowQuery& f, uint16_t sport) {
 }
 
 struct Run {
+  explicit Run(const PolicyTables& t) : tables(t) {}
+
   const PolicyTables& tables;
   FlowTable flows{1u << 20, FlowTimeouts{}, 42};
   FragmentTracker fragments{FragmentTracker::kDefaultCapacity, FragmentTracker::kDefaultTimeoutNs,
@@ -99,7 +101,7 @@ int main(int argc, char** argv) {
       backward.push_back(
           bench_frame(reversed(allowed[i], sport), allowed[i].dst_port, tcp_flag::ack));
     }
-    Run run{*tables};
+    Run run(*tables);
     run.judge(syns);
     run.judge(syn_acks);
     run.judge(forward);
