@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,7 +33,14 @@ struct IpAddress {
   bool bit(unsigned i) const { return (bytes[i / 8] >> (7 - i % 8)) & 1; }
   std::string to_string() const;
 
-  friend bool operator==(const IpAddress&, const IpAddress&) = default;
+  // Two 8-byte compares: the defaulted operator compiles to a call of memcmp(), which the
+  // worker pays for each new flow (decide_burst() matches queries decided ahead).
+  friend bool operator==(const IpAddress& a, const IpAddress& b) {
+    uint64_t x[2], y[2];
+    std::memcpy(x, a.bytes.data(), sizeof(x));
+    std::memcpy(y, b.bytes.data(), sizeof(y));
+    return a.family == b.family && ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+  }
   friend auto operator<=>(const IpAddress&, const IpAddress&) = default;
 };
 
