@@ -64,8 +64,10 @@ struct BurstScratch {
 // Judges frames[0, count) in order into decisions[0, count): the same decisions, counters and
 // table state as `count` calls of decide_frame(). Up to kMaxBurst frames at a time, it reads
 // them all and warms the flow table's index slots, then the entries, before judging the first,
-// so that the burst's conntrack cache misses overlap instead of queueing one by one. A frame of
-// a live, current flow that the express lane can read passes without the general parser.
+// so that the burst's conntrack cache misses overlap instead of queueing one by one; the frames
+// likely to open a flow are classified together (classify_burst()) for the same reason. A
+// frame of a live, current flow that the express lane can read passes without the general
+// parser.
 void decide_burst(const uint8_t* const frames[], const uint32_t lengths[], uint32_t count,
                   BurstScratch& scratch, const PolicyTables* tables, uint64_t tables_generation,
                   FlowTable& flows, FragmentTracker& fragments, uint64_t now_ns,
