@@ -167,6 +167,14 @@ void pack_port_sets(const RuleBuilder& rules, PolicyTables& t) {
 
 }  // namespace
 
+void copy_probes_to_identities(PolicyTables& t) {
+  for (IdentityInfo& id : t.identities) {
+    for (int d = 0; d < 2; ++d) {
+      id.probe[d] = id.group[d] == kNoId ? GroupProbe{0, 0, 0} : t.group_probes[id.group[d]];
+    }
+  }
+}
+
 std::unique_ptr<PolicyTables> pack_tables(const ClusterIndex& index, const CidrClasses& cidrs,
                                           RuleBuilder& rules) {
   auto t = std::make_unique<PolicyTables>();

@@ -25,6 +25,10 @@ inline size_t table_size_for(size_t entries) {
 // keys a group does not have pass its filter.
 inline constexpr size_t kFilterBitsPerKey = 16;
 
+// Refreshes every IdentityInfo::probe from group_probes: after packing, and after a patch has
+// changed the groups' filters.
+void copy_probes_to_identities(PolicyTables& t);
+
 // Sorts rows by key (then rule and port set) and drops exact duplicates.
 void sort_rows(std::vector<AllowRow>& rows);
 

@@ -172,14 +172,6 @@ int peer_keys(const PolicyTables& t, uint32_t group, const AddressInfo& peer,
   return keys_of_kinds(t.group_probes[group].kinds, group, peer, keys);
 }
 
-void copy_probes_to_identities(PolicyTables& t) noexcept {
-  for (IdentityInfo& id : t.identities) {
-    for (int d = 0; d < 2; ++d) {
-      id.probe[d] = id.group[d] == kNoId ? GroupProbe{0, 0, 0} : t.group_probes[id.group[d]];
-    }
-  }
-}
-
 bool slot_admits(const PolicyTables& t, const AllowSlot& slot, uint8_t proto,
                  uint16_t port) noexcept {
   switch (slot.ports) {

@@ -109,10 +109,6 @@ struct IdentityInfo {
   GroupProbe probe[2];
 };
 
-// Refreshes every IdentityInfo::probe from group_probes; the compiler calls it after any
-// change to the groups' filters.
-void copy_probes_to_identities(PolicyTables& tables) noexcept;
-
 // The policies that select an identity for one direction: kept for explanations.
 struct PolicyGroup {
   uint32_t first_policy;  // into group_policies
