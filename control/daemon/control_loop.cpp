@@ -80,6 +80,7 @@ void ControlLoop::run() {
     if (take_reload_request()) reload();
     reloader_.run_if_due(Clock::now());
     after_reload();
+    drain_flow_events();
     if (has_socket_) server_.check_waits(Clock::now());
 
     now = Clock::now();
@@ -93,6 +94,20 @@ void ControlLoop::run() {
       next_stats = now + std::chrono::seconds(options_.stats_interval);
     }
   }
+}
+
+void ControlLoop::drain_flow_events(bool closing) {
+  flow_events_.clear();
+  // Taken even without a log, so the workers' queues never stay full.
+  dataplane_.take_flow_events(flow_events_);
+  FlowLog* log = options_.flow_log;
+  if (log == nullptr) return;
+  // Explained with the tables in force now: this thread is the one that publishes and frees
+  // them, so they stay alive for the whole call.
+  log->write(
+      flow_events_, dataplane_.live_tables(),
+      [this](uint16_t port) { return dataplane_.port_name(port); }, Clock::now());
+  if (closing) log->settle(Clock::now(), true);
 }
 
 // Hands the reload figures to telemetry when a reload happened since the last call.

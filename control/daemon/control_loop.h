@@ -11,6 +11,7 @@
 #include <string>
 
 #include "control/ctl/control_server.h"
+#include "control/daemon/flow_log.h"
 #include "control/watch/hot_reloader.h"
 #include "dataplane/runtime/dataplane.h"
 
@@ -33,6 +34,7 @@ class DataplaneSink : public TableSink {
 struct ControlLoopOptions {
   std::string ctl_socket;  // empty: no control socket
   unsigned stats_interval = 0;
+  FlowLog* flow_log = nullptr;  // none: the workers' flow events are taken and dropped
 };
 
 class ControlLoop : public ControlHandler {
@@ -45,6 +47,10 @@ class ControlLoop : public ControlHandler {
 
   // Runs until SIGINT/SIGTERM.
   void run();
+
+  // Takes the workers' flow events and writes them to the flow log. `closing`: the workers
+  // have stopped; also reports what the rate limit left out in the last second.
+  void drain_flow_events(bool closing = false);
 
   // ControlHandler (called by the server, on this thread).
   std::string status_json() override;
@@ -60,7 +66,8 @@ class ControlLoop : public ControlHandler {
   ControlLoopOptions options_;
   ControlServer server_;
   bool has_socket_ = false;
-  uint64_t figures_for_ = 0;  // reload count last handed to telemetry
+  uint64_t figures_for_ = 0;            // reload count last handed to telemetry
+  std::vector<FlowEvent> flow_events_;  // reused each loop
 };
 
 }  // namespace podwall

@@ -48,6 +48,16 @@ int run(int argc, char** argv) {
     return kExitFailure;
   }
 
+  // Before any port starts: a log that cannot be written is a mistake to report at once.
+  std::unique_ptr<FlowLog> flow_log;
+  if (!options->flow_log.empty()) {
+    flow_log = FlowLog::open(options->flow_log, options->flow_log_rate, error);
+    if (!flow_log) {
+      std::fprintf(stderr, "podwall: %s\n", error.c_str());
+      return kExitFailure;
+    }
+  }
+
   // The hot reloader (issue 4) watches the directory from before the first listing, so no
   // change between the two is missed. Without inotify the daemon still reloads on SIGHUP and
   // `podwallctl reload`.
@@ -70,8 +80,9 @@ int run(int argc, char** argv) {
     std::fprintf(stderr, "podwall: workers did not pick up generation %" PRIu64 "\n", generation);
     return kExitFailure;
   }
-  ControlLoop loop(*dataplane, reloader,
-                   ControlLoopOptions{options->ctl_socket, options->stats_interval});
+  ControlLoop loop(
+      *dataplane, reloader,
+      ControlLoopOptions{options->ctl_socket, options->stats_interval, flow_log.get()});
   loop.open_socket();
   std::printf("podwall: ready generation=%" PRIu64 "\n", generation);
   std::fflush(stdout);
@@ -80,6 +91,7 @@ int run(int argc, char** argv) {
   loop.run();
   std::fprintf(stderr, "podwall: signal %d, stopping\n", stop_signal());
   dataplane->stop();
+  loop.drain_flow_events(true);
   std::fputs("podwall: final ", stdout);
   std::fputs(dataplane->format_counters().c_str(), stdout);
   std::fflush(stdout);

@@ -29,6 +29,10 @@ const char* const kDaemonUsage =
                                /run/podwall/podwall.sock; 'none' for no socket)
   --debounce-ms N              wait until the manifest directory is quiet this long before a
                                reload (default 20)
+  --flow-log FILE              append a JSON line for every connection the policy denies or a
+                               policy change cuts, with the reason ('-': standard output)
+  --flow-log-rate N            at most N flow log lines a second; the rest are counted
+                               (default 100)
   --help                       this text
 
 EAL options are DPDK's: e.g. -l 0,1 --no-huge -m 1024 --no-pci --vdev net_af_packet0,iface=X
@@ -140,6 +144,18 @@ const std::vector<Setting>& settings() {
               [](DaemonOptions& o, uint64_t n) { o.debounce_ms = unsigned(n); })},
       {"loader-notes", "loaderNotes", false,
        boolean("loaderNotes", [](DaemonOptions& o, bool b) { o.loader_notes = b; })},
+      {"flow-log", "flowLog", true,
+       [](const std::string& v, DaemonOptions& o, std::string& e) {
+         if (v.empty()) {
+           e = "flow log needs a file name (or '-' for standard output)";
+           return false;
+         }
+         o.flow_log = v;
+         return true;
+       }},
+      {"flow-log-rate", "flowLogRate", true,
+       number("flow log rate", 1, 1'000'000,
+              [](DaemonOptions& o, uint64_t n) { o.flow_log_rate = unsigned(n); })},
   };
   return all;
 }

@@ -109,8 +109,10 @@ Decision judge_icmp_error(const ParsedPacket& packet, const Tables& tables, uint
   bool src_is_lo;
   FlowEntry* entry = flows.find(make_flow_key(inner, src_is_lo), now_ns);
   if (entry == nullptr) return Decision::drop(DropReason::icmp_error_unrelated);
+  // Read before still_allowed() may erase the entry.
+  const bool inner_from_initiator = src_is_lo == entry->initiator_is_lo();
   if (!still_allowed(*entry, tables, generation, config, flows, counters, classifier)) {
-    return Decision::drop(DropReason::policy_revoked);
+    return Decision::revoked(inner_from_initiator);
   }
   ++counters.icmp_errors_related;
   return Decision::pass();
@@ -149,10 +151,12 @@ Decision judge_flow(const ParsedPacket& packet, const Tables& tables, uint64_t g
     entry = nullptr;
   }
   if (entry != nullptr) {
+    // Read before still_allowed() may erase the entry.
+    const bool from_initiator = src_is_lo == entry->initiator_is_lo();
     if (!still_allowed(*entry, tables, generation, config, flows, counters, classifier)) {
-      return Decision::drop(DropReason::policy_revoked);
+      return Decision::revoked(from_initiator);
     }
-    track_packet(*entry, packet, src_is_lo == entry->initiator_is_lo(), now_ns, flows.timeouts());
+    track_packet(*entry, packet, from_initiator, now_ns, flows.timeouts());
     return Decision::pass();
   }
   if (!may_start_flow(packet)) return Decision::drop(DropReason::no_flow);

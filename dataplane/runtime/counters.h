@@ -110,6 +110,10 @@ struct alignas(64) RuntimeCounters {
   // that owns their flow, and frames given to the worker that owns the egress tx queue.
   Counter handed_off;
   Counter handed_off_tx;
+  // Policy verdicts reported for the flow log (flow_event.h), and those the full queue to the
+  // control thread had no room for.
+  Counter flow_events;
+  Counter flow_events_lost;
 };
 
 }  // namespace podwall

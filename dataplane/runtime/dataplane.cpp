@@ -1,6 +1,7 @@
 // The Dataplane facade: EAL, ports, mempool, workers and publishing, wired together.
 #include "dataplane/runtime/dataplane.h"
 
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
@@ -17,6 +18,9 @@
 #include "dataplane/runtime/telemetry.h"
 
 namespace podwall {
+
+// Flow events move from a worker's queue in batches of this many.
+constexpr size_t kFlowEventBatch = 256;
 
 Dataplane::Dataplane(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
@@ -121,6 +125,10 @@ bool Dataplane::start(const DataplaneConfig& config, std::string& error) {
     d.publisher->register_worker(i);
   }
   telemetry_attach(&d);
+  d.clock_tsc = rte_rdtsc();
+  d.clock_unix_ns = uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count());
   for (auto& w : d.workers) {
     int rc = rte_eal_remote_launch(&Worker::launch_entry, w.get(), w->lcore());
     if (rc != 0) {
@@ -192,6 +200,34 @@ void Dataplane::service() {
       log_link_state(d.ports[i].port_id);
     }
   }
+}
+
+void Dataplane::take_flow_events(std::vector<FlowEvent>& out) {
+  Impl& d = *impl_;
+  const uint64_t hz = rte_get_tsc_hz();
+  for (auto& w : d.workers) {
+    for (;;) {
+      const size_t first = out.size();
+      out.resize(first + kFlowEventBatch);
+      const size_t n = w->take_flow_events(out.data() + first, kFlowEventBatch);
+      out.resize(first + n);
+      for (size_t i = first; i < out.size(); ++i) {
+        const __int128 ticks = __int128(out[i].tsc) - __int128(d.clock_tsc);
+        out[i].unix_ns = uint64_t(__int128(d.clock_unix_ns) + ticks * 1'000'000'000 / hz);
+      }
+      if (n < kFlowEventBatch) break;
+    }
+  }
+}
+
+const PolicyTables* Dataplane::live_tables() const {
+  return impl_->publisher ? impl_->publisher->current() : nullptr;
+}
+
+std::string Dataplane::port_name(uint16_t port) const {
+  for (const PortPlan& p : impl_->ports)
+    if (p.port_id == port) return p.name;
+  return "port " + std::to_string(port);
 }
 
 std::string Dataplane::format_counters() const {

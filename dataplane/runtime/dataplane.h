@@ -22,6 +22,8 @@
 #include <utility>
 #include <vector>
 
+#include "dataplane/runtime/flow_event.h"
+
 namespace podwall {
 
 class PolicyTables;
@@ -131,6 +133,17 @@ class Dataplane {
   // Control thread, about once a second: housekeeping that is not per packet (logs link state
   // changes). Never blocks.
   void service();
+
+  // Control thread. Moves the flow events every worker reported since the last call into `out`
+  // (appended; each worker's in order), with unix_ns filled in. Never blocks a worker.
+  void take_flow_events(std::vector<FlowEvent>& out);
+
+  // Control thread: the live generation's tables, to explain flow events with; nullptr before
+  // the first publish(). Valid until this thread next calls publish() or reclaim().
+  const PolicyTables* live_tables() const;
+
+  // The name EAL gave a port (e.g. net_af_packet0), or "port N" for one not in the bridge.
+  std::string port_name(uint16_t port) const;
 
   // Counters as human-readable text (what the daemon prints periodically and at exit).
   std::string format_counters() const;

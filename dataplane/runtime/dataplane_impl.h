@@ -31,6 +31,10 @@ struct Dataplane::Impl {
   std::vector<bool> launched;
   mutable std::mutex reload_mutex;  // control thread writes, telemetry thread reads
   ReloadFigures reload;             // guarded by reload_mutex
+  // One instant on both clocks, taken at start(): turns the workers' TSC readings into Unix
+  // time for flow events.
+  uint64_t clock_tsc = 0;
+  uint64_t clock_unix_ns = 0;
 
   Totals totals() const {
     Totals t;

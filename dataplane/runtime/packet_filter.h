@@ -28,6 +28,10 @@ class PacketFilter {
                  fragments_, now_ns, config_, counters_, decisions);
   }
 
+  // What the general parser read of frame `i` of the last judge_burst(). Meaningful for a frame
+  // it dropped with a policy verdict (is_flow_event_reason()): those always take that path.
+  const ParsedPacket& parsed(uint32_t i) const { return burst_.parsed[i]; }
+
   // A bounded sweep of expired flows and fragments. The worker calls it every kSweepPeriodNs
   // rather than every loop: each call walks kSweepBudget entries (cache misses on a large
   // table), which per 32-frame burst would cost more than the frames themselves. At these

@@ -62,6 +62,8 @@ void accumulate(const RuntimeCounters& c, Totals& t) {
   t.loops += c.loops.get();
   t.handed_off += c.handed_off.get();
   t.handed_off_tx += c.handed_off_tx.get();
+  t.flow_events += c.flow_events.get();
+  t.flow_events_lost += c.flow_events_lost.get();
 }
 
 }  // namespace podwall

@@ -46,6 +46,8 @@ struct Totals {
   uint64_t loops = 0;
   uint64_t handed_off = 0;
   uint64_t handed_off_tx = 0;
+  uint64_t flow_events = 0;
+  uint64_t flow_events_lost = 0;
 
   PortTotals all_ports() const;
   uint64_t dropped() const;

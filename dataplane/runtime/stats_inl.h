@@ -39,6 +39,8 @@ void for_each_total(const Totals& t, F&& f) {
   f("fragment_capacity", t.fragment_capacity);
   f("handed_off", t.handed_off);
   f("handed_off_tx", t.handed_off_tx);
+  f("flow_events", t.flow_events);
+  f("flow_events_lost", t.flow_events_lost);
   for (size_t i = 0; i < kRuntimeDrops; ++i)
     f((std::string("drop_") + runtime_drop_name(RuntimeDrop(i))).c_str(), t.runtime_drops[i]);
   for (size_t i = 1; i < kDropReasonCount; ++i)

@@ -168,6 +168,8 @@ void Worker::process_burst(rte_mbuf* const frames[], uint16_t n, const PolicyTab
       forward(whole[i]->port, whole[i], now_tsc);
     } else {
       counters_.port[whole[i]->port].drops[size_t(decisions[i].reason)].add();
+      if (is_flow_event_reason(decisions[i].reason))
+        report(i, whole[i]->port, decisions[i], *tables, now_tsc);
       rte_pktmbuf_free(whole[i]);
     }
   }
@@ -265,6 +267,34 @@ void Worker::flush_all() {
   for (uint16_t port : setup_.ports) flush(port);
   if (setup_.workers > 1) {
     for (unsigned peer = 0; peer < setup_.workers; ++peer) flush_send(peer);
+  }
+}
+
+// A policy verdict against a connection, for the flow log. Only frames dropped with a policy
+// reason get here, so the tables are there and the general parser read the frame.
+void Worker::report(uint32_t judged, uint16_t in_port, const Decision& decision,
+                    const PolicyTables& tables, uint64_t now_tsc) {
+  const ParsedPacket& packet = filter_.parsed(judged);
+  // A fragment that finds its flow revoked does not say which end sent it (nor, past the
+  // first, the ports): the drop is counted, and the flow's next whole packet is logged.
+  if (decision.reason == DropReason::policy_revoked && packet.frag.is_fragment) return;
+  const FlowTuple* tuple = firewall_detail::tracked_tuple(packet);
+  if (tuple == nullptr) return;
+  FlowEvent event;
+  event.tsc = now_tsc;
+  event.generation = tables.generation;
+  event.src = decision.from_responder ? tuple->dst : tuple->src;
+  event.dst = decision.from_responder ? tuple->src : tuple->dst;
+  event.sport = decision.from_responder ? tuple->dport : tuple->sport;
+  event.dport = decision.from_responder ? tuple->sport : tuple->dport;
+  event.ip_proto = tuple->ip_proto;
+  event.reason = decision.reason;
+  event.in_port = in_port;
+  event.worker = uint16_t(setup_.index);
+  if (events_.push(event)) {
+    counters_.flow_events.add();
+  } else {
+    counters_.flow_events_lost.add();
   }
 }
 

@@ -19,6 +19,8 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
+#include <boost/lockfree/spsc_queue.hpp>
+
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -26,6 +28,7 @@
 
 #include "dataplane/runtime/counters.h"
 #include "dataplane/runtime/dataplane.h"
+#include "dataplane/runtime/flow_event.h"
 #include "dataplane/runtime/flow_owner.h"
 #include "dataplane/runtime/handoff.h"
 #include "dataplane/runtime/layout.h"
@@ -74,6 +77,10 @@ class Worker {
   // Control thread, after run() has returned: live MAC entries, for the final report.
   uint32_t mac_entries() const;
 
+  // The control thread only (the queue's one consumer): moves up to `max` of the flow events
+  // this worker reported into `out`, oldest first; returns how many.
+  size_t take_flow_events(FlowEvent* out, size_t max) { return events_.pop(out, max); }
+
  private:
   struct Batch {
     uint16_t count = 0;
@@ -91,6 +98,8 @@ class Worker {
   void flush_send(unsigned peer);
   void flush_all();
   void drop(rte_mbuf* frame, RuntimeDrop reason);
+  void report(uint32_t judged, uint16_t in_port, const Decision& decision,
+              const PolicyTables& tables, uint64_t now_tsc);
   uint64_t tsc_to_ns(uint64_t tsc) const {
     return uint64_t((static_cast<unsigned __int128>(tsc) * ns_per_tick_q32_) >> 32);
   }
@@ -104,6 +113,12 @@ class Worker {
   std::vector<Batch> tx_;     // by port id: frames for our own tx queue
   std::vector<Batch> send_;   // by worker: frames for ports whose tx queue that worker owns
   std::vector<Batch> judge_;  // by worker: received frames whose flow that worker owns
+  // Flow events for the control thread: fixed storage, wait-free push, one producer (this
+  // worker) and one consumer (the control thread). The control thread empties it at least every
+  // 50 ms, so it overflows only under thousands of denied connection attempts a second, and
+  // then the events are counted as lost rather than slowing the worker.
+  static constexpr size_t kFlowEventQueue = 4096;
+  boost::lockfree::spsc_queue<FlowEvent, boost::lockfree::capacity<kFlowEventQueue>> events_;
   std::atomic<bool> running_{true};
   std::atomic<bool> polling_{false};
   std::atomic<uint64_t> generation_{0};

@@ -127,7 +127,7 @@ class Podwall:
     def __init__(self, binary: Path, run: names.Run, port_type: str, ports: list[str],
                  manifest_dir: Path, log_path: Path, established: str | None = None,
                  lcores: str = "0,1", extra_args: list[str] = (), port_args: str = "",
-                 extra_vdevs: list[str] = ()):
+                 extra_vdevs: list[str] = (), flow_log: Path | None = None):
         self.binary = Path(binary)
         self.run = run
         self.port_type = port_type
@@ -140,6 +140,8 @@ class Podwall:
         self.port_args = port_args
         # More ports beside the testbed's, as --vdev values (e.g. a net_pcap port to inject).
         self.extra_vdevs = list(extra_vdevs)
+        # Where the daemon logs the connections it denies or cuts (--flow-log), if anywhere.
+        self.flow_log = flow_log
         self.proc: Process | None = None
         self.ready_seconds: float | None = None
         # The daemon's control socket (podwallctl status|reload|wait --socket), one per run so
@@ -154,9 +156,14 @@ class Podwall:
         cmd += ["--", "--manifests", str(self.manifest_dir), "--ctl-socket", str(self.ctl_socket)]
         if self.established:
             cmd.append(f"--established={self.established}")
+        if self.flow_log:
+            # A test's few hundred attempts must all be logged: no rate limit in sight.
+            cmd += ["--flow-log", str(self.flow_log), "--flow-log-rate", "100000"]
         return cmd + self.extra_args
 
     def start(self, seconds: float = READY_SECONDS) -> float:
+        if self.flow_log:
+            Path(self.flow_log).unlink(missing_ok=True)  # the daemon appends
         self.proc = Process(self.command(), self.log_path, self.run, "podwall")
         self.proc.wait_for(self.READY, seconds)
         self.ready_seconds = time.monotonic() - self.proc.started

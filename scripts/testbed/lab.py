@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import fabric
+import flow_log
 import names
 from scenario import Flow, Scenario
 from topology import Testbed
@@ -69,13 +70,16 @@ class Result:
     ready_seconds: float | None = None
     exit_status: int | None = None
     log_path: Path | None = None
+    flow_log_path: Path | None = None
+    flow_log_summary: str | None = None
+    flow_log_problems: list[str] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.rows if r.status == status)
 
     @property
     def ok(self) -> bool:
-        return self.error is None and self.count("MISMATCH") == 0
+        return self.error is None and self.count("MISMATCH") == 0 and not self.flow_log_problems
 
 
 def podwallctl_eval(ctl: Path | None, manifest_dir: Path, flows: list[Flow]) -> list[str | None]:
@@ -138,12 +142,17 @@ class Printer:
             verdict = (f"agrees with flows.tsv on all {len(judged)}" if not differ else
                        f"disagrees with flows.tsv on {differ} of {len(judged)}")
             print(f"  podwallctl eval {verdict}", file=self.out)
+        if res.flow_log_summary:
+            print(f"  {res.flow_log_summary} ({res.flow_log_path})", file=self.out)
+        for problem in res.flow_log_problems:
+            print(self._c(f"  FLOW LOG: {problem}", RED), file=self.out)
         if res.error:
             print(self._c(f"  ERROR: {res.error}", RED), file=self.out)
         print(file=self.out, flush=True)
 
 
-def make_fabric(opts: Options, run: names.Run, bed: Testbed, log_path: Path):
+def make_fabric(opts: Options, run: names.Run, bed: Testbed, log_path: Path,
+                flow_log_path: Path | None = None):
     if opts.fabric == "bridge":
         return fabric.Bridge()
     if opts.fabric == "testpmd":
@@ -152,7 +161,7 @@ def make_fabric(opts: Options, run: names.Run, bed: Testbed, log_path: Path):
                               port_args=opts.port_args, lcores=opts.lcores)
     return fabric.Podwall(opts.podwall, run, opts.port_type, bed.ports(), bed.manifest_dir,
                           log_path, established=opts.established, port_args=opts.port_args,
-                          extra_args=opts.daemon_args, lcores=opts.lcores)
+                          extra_args=opts.daemon_args, lcores=opts.lcores, flow_log=flow_log_path)
 
 
 def probe_rows(bed, rows, timeout: float, jobs: int):
@@ -177,6 +186,8 @@ def run_scenario(path: Path, opts: Options, printer: Printer | None = None) -> R
     log_dir = Path(opts.log_dir or DEFAULT_LOG_DIR)
     log_dir.mkdir(parents=True, exist_ok=True)
     res.log_path = log_dir / f"{scenario.name}.{opts.fabric}.{port_type}.log"
+    if opts.fabric == "podwall":
+        res.flow_log_path = log_dir / f"{scenario.name}.{opts.fabric}.{port_type}.flows.jsonl"
     # A stand-in forwards everything: against it, every flow must connect.
     stand_in = opts.fabric != "podwall"
     run = names.Run()
@@ -186,7 +197,7 @@ def run_scenario(path: Path, opts: Options, printer: Printer | None = None) -> R
         bed.build()
         bed.write_manifests()
         evals = podwallctl_eval(opts.podwallctl, bed.manifest_dir, scenario.flows)
-        dp = make_fabric(opts, run, bed, res.log_path)
+        dp = make_fabric(opts, run, bed, res.log_path, res.flow_log_path)
         res.ready_seconds = dp.start()
         bed.attach_taps()
         bed.start_servers(sctp=opts.sctp)
@@ -218,6 +229,13 @@ def run_scenario(path: Path, opts: Options, printer: Printer | None = None) -> R
                 res.error = f"podwall exited with status {res.exit_status} on SIGTERM"
         bed.teardown()
         run.release()
+    if res.flow_log_path and res.rows and not res.error:
+        # Read once the daemon has stopped: its last events are written on the way out.
+        try:
+            res.flow_log_summary, res.flow_log_problems = flow_log.check_rows(
+                flow_log.read(res.flow_log_path), res.rows)
+        except ValueError as e:
+            res.flow_log_problems = [str(e)]
     res.seconds = time.monotonic() - started
     printer.footer(res)
     if dp is not None and (not res.ok) and res.log_path.exists():

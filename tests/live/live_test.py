@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts" / "testbed"))
 
 import fabric  # noqa: E402
+import flow_log  # noqa: E402
 from harness import Skip, check_worker_handoff, lcores, run_main  # noqa: E402
 import lab  # noqa: E402
 import names  # noqa: E402
@@ -184,6 +185,27 @@ def check_revoked_counter(log: str, mode: str) -> int:
     return 0 if ok else 1
 
 
+def check_revoked_in_flow_log(path: Path, mode: str, client: str, ledger: str) -> int:
+    """The held connection in the flow log: cut under recheck, named as the client opened it
+    (whichever end's packet found it cut) and explained; under keep, nothing is cut."""
+    try:
+        revoked = flow_log.logged(flow_log.read(path), "revoked")
+    except ValueError as e:
+        print(f"  flow log: {e}: MISMATCH")
+        return 1
+    held = flow_log.connection(client, ledger, "tcp", 8080)
+    if mode == "keep":
+        ok = not revoked
+        print(f"  flow log: {len(revoked)} revoked connection(s): "
+              f"{'OK' if ok else 'MISMATCH'} (none expected with keep)")
+        return 0 if ok else 1
+    event = revoked.get(held)
+    ok = event is not None and "no rule allows it" in event.get("explanation", "")
+    print(f"  flow log: held connection {'revoked, ' + event.get('explanation', '') if event else 'missing'}"
+          f": {'OK' if ok else 'MISMATCH'}")
+    return 0 if ok else 1
+
+
 def case_established(args) -> int:
     require_environment(args, "af_packet")
     folder = DATA / "established"
@@ -195,13 +217,15 @@ def case_established(args) -> int:
     log_dir.mkdir(parents=True, exist_ok=True)
     bed = Testbed(scenario, "af_packet", run=run)
     dp = None
+    held_ends = None
     failures = 0
     try:
         bed.build()
         bed.write_manifests()
         dp = fabric.Podwall(args.podwall, run, "af_packet", bed.ports(), bed.manifest_dir,
                             log_dir / f"established-{args.mode}.log", established=args.mode,
-                            lcores=lcores(args.workers))
+                            lcores=lcores(args.workers),
+                            flow_log=log_dir / f"established-{args.mode}.flows.jsonl")
         dp.start()
         bed.start_servers()
         res = lab.Result(f"established-{args.mode}", "podwall", "af_packet")
@@ -209,8 +233,8 @@ def case_established(args) -> int:
         failures += run_flows(bed, scenario.flows, printer, args.timeout)
 
         client, ledger = bed.attachment("bank/client"), bed.attachment("bank/ledger")
-        held = bed.hold("bank/client", client.endpoint.addresses[0],
-                        ledger.endpoint.addresses[0], 8080)
+        held_ends = (client.endpoint.addresses[0], ledger.endpoint.addresses[0])
+        held = bed.hold("bank/client", *held_ends, 8080)
         label = "bank/client -> bank/ledger tcp/8080 (kept open)"
         lines = [held_row(label + " opens", "allow", held.opened)]
         first = held.echo()
@@ -250,6 +274,8 @@ def case_established(args) -> int:
         failures += 1
     if dp:
         failures += check_revoked_counter(dp.log_text(), args.mode)
+        if held_ends:
+            failures += check_revoked_in_flow_log(dp.flow_log, args.mode, *held_ends)
         failures += check_worker_handoff(dp.log_text(), args.workers)
     if failures and dp:
         print(f"--- {dp.log_path} (last lines)\n{dp.log_tail(40)}")

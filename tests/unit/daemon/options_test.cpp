@@ -54,6 +54,15 @@ TEST(DaemonOptions, FlagsSetEverySetting) {
   EXPECT_EQ(p.options->debounce_ms, 0u);
 }
 
+TEST(DaemonOptions, FlowLogFlags) {
+  EXPECT_EQ(parse({"--manifests", "/m"}).options->flow_log, "");  // no log unless asked
+  Parsed p =
+      parse({"--manifests", "/m", "--flow-log", "/var/log/flows.jsonl", "--flow-log-rate", "7"});
+  ASSERT_TRUE(p.options) << p.error;
+  EXPECT_EQ(p.options->flow_log, "/var/log/flows.jsonl");
+  EXPECT_EQ(p.options->flow_log_rate, 7u);
+}
+
 TEST(DaemonOptions, BadFlagsSayWhich) {
   EXPECT_EQ(parse({"--manifests", "/m", "--mtu", "70000"}).error,
             "--mtu: mtu must be a number from 576 to 9216, not '70000'");
@@ -63,6 +72,10 @@ TEST(DaemonOptions, BadFlagsSayWhich) {
             "--pass-unknown-ethertypes takes no value");
   EXPECT_EQ(parse({"--mtu", "1500"}).error, "--manifests DIR is required");
   EXPECT_FALSE(parse({"--manifests", "/m", "--established", "sometimes"}).options);
+  EXPECT_EQ(parse({"--manifests", "/m", "--flow-log-rate", "0"}).error,
+            "--flow-log-rate: flow log rate must be a number from 1 to 1000000, not '0'");
+  EXPECT_EQ(parse({"--manifests", "/m", "--flow-log="}).error,
+            "--flow-log: flow log needs a file name (or '-' for standard output)");
 }
 
 TEST_F(ConfigFile, TheShippedConfigIsValid) {

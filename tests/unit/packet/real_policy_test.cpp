@@ -87,8 +87,25 @@ TEST_F(RealPolicy, PolicyChangeCutsEstablishedFlowsUnderRecheck) {
   ASSERT_TRUE(send(tcp4(kClient, kWeb, 40000, 80, syn)).passed());
   ASSERT_TRUE(send(tcp4(kWeb, kClient, 80, 40000, syn | ack)).passed());
   live = tables_allowing_client_on(8080, 2);
-  EXPECT_EQ(send(tcp4(kClient, kWeb, 40000, 80, ack)).reason, DropReason::policy_revoked);
+  Decision cut = send(tcp4(kClient, kWeb, 40000, 80, ack));
+  EXPECT_EQ(cut.reason, DropReason::policy_revoked);
+  EXPECT_FALSE(cut.from_responder);
   EXPECT_TRUE(send(tcp4(kClient, kWeb, 40001, 8080, syn)).passed());
+}
+
+// The flow log names a cut connection as its initiator opened it, so the drop says which end
+// sent the packet that found the flow revoked.
+TEST_F(RealPolicy, ARevokedFlowSaysWhenTheReplyFoundIt) {
+  ASSERT_TRUE(send(tcp4(kClient, kWeb, 40000, 80, syn)).passed());
+  ASSERT_TRUE(send(tcp4(kWeb, kClient, 80, 40000, syn | ack)).passed());
+  live = tables_allowing_client_on(8080, 2);
+  Decision cut = send(tcp4(kWeb, kClient, 80, 40000, ack));
+  EXPECT_EQ(cut.reason, DropReason::policy_revoked);
+  EXPECT_TRUE(cut.from_responder);
+  // A denial is never "from the responder": the packet opens the connection.
+  Decision denied = send(tcp4(kRogue, kWeb, 40005, 80, syn));
+  EXPECT_EQ(denied.reason, DropReason::policy_denied);
+  EXPECT_FALSE(denied.from_responder);
 }
 
 TEST_F(RealPolicy, PolicyChangeKeepsEstablishedFlowsUnderKeep) {

@@ -1,0 +1,135 @@
+#include "control/daemon/flow_log.h"
+
+#include <cerrno>
+#include <cinttypes>
+#include <cstring>
+#include <ctime>
+
+#include "control/ctl/json.h"
+#include "dataplane/policy/explain.h"
+
+namespace podwall {
+namespace {
+
+std::string protocol_name(uint8_t ip_proto) {
+  switch (ip_proto) {
+    case 1:
+      return "icmp";
+    case 6:
+      return "tcp";
+    case 17:
+      return "udp";
+    case 58:
+      return "icmpv6";
+    case 132:
+      return "sctp";
+    default:
+      return std::to_string(ip_proto);
+  }
+}
+
+// RFC 3339 in UTC, to the millisecond: what log pipelines parse without being told how.
+std::string utc_time(uint64_t unix_ns) {
+  const std::time_t seconds = std::time_t(unix_ns / 1'000'000'000);
+  std::tm parts{};
+  gmtime_r(&seconds, &parts);
+  char text[40];
+  size_t n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &parts);
+  std::snprintf(text + n, sizeof text - n, ".%03" PRIu64 "Z", unix_ns / 1'000'000 % 1000);
+  return text;
+}
+
+uint64_t unix_now_ns() {
+  return uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count());
+}
+
+}  // namespace
+
+std::string format_flow_event(const FlowEvent& event, const PolicyTables* tables,
+                              const std::string& port_name) {
+  const bool ported = protocol_has_ports(event.ip_proto);
+  JsonObjectWriter line;
+  line.add("time", utc_time(event.unix_ns))
+      .add("event", event.reason == DropReason::policy_revoked ? "revoked" : "denied")
+      .add("proto", protocol_name(event.ip_proto))
+      .add("src", event.src.to_string());
+  if (ported) line.add("sport", uint64_t(event.sport));
+  line.add("dst", event.dst.to_string());
+  if (ported) line.add("dport", uint64_t(event.dport));
+  std::string explanation;
+  if (tables != nullptr) {
+    const Explanation why = explain(*tables, FlowQuery{event.src, event.dst, event.ip_proto,
+                                                       ported ? event.dport : uint16_t(0)});
+    line.add("src_pod", address_name(*tables, why.src))
+        .add("dst_pod", address_name(*tables, why.dst));
+    explanation = format_explanation(*tables, why);
+  }
+  line.add("port", port_name)
+      .add("worker", uint64_t(event.worker))
+      .add("generation", event.generation);
+  if (tables != nullptr) {
+    // The policy may have changed again since the worker judged the packet.
+    if (tables->generation != event.generation) line.add("explained_with", tables->generation);
+    line.add("explanation", explanation);
+  }
+  return line.str();
+}
+
+std::unique_ptr<FlowLog> FlowLog::open(const std::string& path, unsigned lines_per_second,
+                                       std::string& error) {
+  if (path == "-") return std::unique_ptr<FlowLog>(new FlowLog(stdout, false, lines_per_second));
+  std::FILE* out = std::fopen(path.c_str(), "a");
+  if (out == nullptr) {
+    error = "flow log " + path + ": " + std::strerror(errno);
+    return nullptr;
+  }
+  return std::unique_ptr<FlowLog>(new FlowLog(out, true, lines_per_second));
+}
+
+FlowLog::FlowLog(std::FILE* out, bool owned, unsigned lines_per_second)
+    : out_(out), owned_(owned), lines_per_second_(lines_per_second > 0 ? lines_per_second : 1) {}
+
+FlowLog::~FlowLog() {
+  if (owned_) std::fclose(out_);
+}
+
+void FlowLog::write(const std::vector<FlowEvent>& events, const PolicyTables* tables,
+                    const PortNamer& port_name, Clock::time_point now) {
+  settle(now);
+  if (events.empty()) return;
+  for (const FlowEvent& event : events) {
+    if (budget_ == 0) {
+      ++pending_suppressed_;
+      ++suppressed_;
+      continue;
+    }
+    --budget_;
+    std::string line = format_flow_event(event, tables, port_name(event.in_port));
+    line += '\n';
+    std::fwrite(line.data(), 1, line.size(), out_);
+    ++lines_;
+  }
+  std::fflush(out_);
+}
+
+void FlowLog::settle(Clock::time_point now, bool closing) {
+  if (!closing && now - second_start_ < std::chrono::seconds(1)) return;
+  if (pending_suppressed_ > 0) {
+    std::string line = JsonObjectWriter()
+                           .add("time", utc_time(unix_now_ns()))
+                           .add("event", "suppressed")
+                           .add("count", pending_suppressed_)
+                           .add("limit_per_second", uint64_t(lines_per_second_))
+                           .str();
+    line += '\n';
+    std::fwrite(line.data(), 1, line.size(), out_);
+    std::fflush(out_);
+    pending_suppressed_ = 0;
+  }
+  second_start_ = now;
+  budget_ = lines_per_second_;
+}
+
+}  // namespace podwall

@@ -1,0 +1,37 @@
+#pragma once
+// A policy verdict against a connection, reported by the worker that made it: the raw material
+// of the flow log, which answers "why was my connection dropped?" after the fact.
+//
+// Two kinds: a new connection the policy denies (policy_denied), and an established one that a
+// policy change cut (policy_revoked, --established=recheck). Each worker hands its events to
+// the control thread through a FlowEventQueue; the control thread explains them against the
+// live tables and writes them out (control/daemon/flow_log.h). Plain data, no DPDK.
+
+#include <cstdint>
+
+#include "dataplane/packet/drop_reason.h"
+#include "dataplane/policy/ip_address.h"
+
+namespace podwall {
+
+struct FlowEvent {
+  uint64_t tsc = 0;         // the worker's clock (TSC ticks) when it judged the packet
+  uint64_t unix_ns = 0;     // the same instant in Unix time: filled in by the Dataplane facade
+  uint64_t generation = 0;  // the policy generation that judged it
+  // The connection as its initiator opened it, whichever end sent the packet.
+  IpAddress src;
+  IpAddress dst;
+  uint16_t sport = 0;  // 0 for protocols without ports
+  uint16_t dport = 0;
+  uint8_t ip_proto = 0;
+  DropReason reason = DropReason::none;  // policy_denied or policy_revoked
+  uint16_t in_port = 0;                  // the DPDK port the packet arrived on
+  uint16_t worker = 0;
+};
+
+// Is a drop of this reason a policy verdict that the flow log reports?
+inline bool is_flow_event_reason(DropReason reason) {
+  return reason == DropReason::policy_denied || reason == DropReason::policy_revoked;
+}
+
+}  // namespace podwall

@@ -1,0 +1,78 @@
+"""Reads podwall's flow log (--flow-log FILE, one JSON object per line) and holds it against the
+flows a scenario tried: every connection that was denied must be in the log, named as it was
+opened, and no connection that went through may be.
+"""
+from __future__ import annotations
+
+import ipaddress
+import json
+from pathlib import Path
+
+
+def read(path: Path) -> list[dict]:
+    """The log's events; a line that is not a JSON object is an error worth failing on."""
+    events = []
+    if not path.exists():
+        return events
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        try:
+            event = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{path}:{number}: not JSON: {e}") from None
+        if not isinstance(event, dict):
+            raise ValueError(f"{path}:{number}: not a JSON object")
+        events.append(event)
+    return events
+
+
+def _proto(proto: str, dst_ip: str) -> str:
+    if proto == "icmp" and ipaddress.ip_address(dst_ip).version == 6:
+        return "icmpv6"
+    return proto
+
+
+def connection(src_ip: str, dst_ip: str, proto: str, port: int) -> tuple:
+    """A connection as the log names it: addresses normalised, no port for ICMP."""
+    return (ipaddress.ip_address(src_ip), ipaddress.ip_address(dst_ip), _proto(proto, dst_ip),
+            None if proto == "icmp" else int(port))
+
+
+def logged(events: list[dict], kind: str) -> dict[tuple, dict]:
+    """The first event of `kind` (denied, revoked) for each connection in the log."""
+    out = {}
+    for e in events:
+        if e.get("event") != kind:
+            continue
+        key = (ipaddress.ip_address(e["src"]), ipaddress.ip_address(e["dst"]), e["proto"],
+               e.get("dport"))
+        out.setdefault(key, e)
+    return out
+
+
+def check_rows(events: list[dict], rows) -> tuple[str, list[str]]:
+    """Holds the log against a scenario's probed rows (lab.Row): a summary line and problems."""
+    denied = logged(events, "denied")
+    problems = []
+    found = 0
+    for row in rows:
+        f = row.flow
+        if f.skip or row.observed not in ("allow", "deny") or not f.src_ip or not f.dst_ip:
+            continue
+        key = connection(f.src_ip, f.dst_ip, f.proto, f.port)
+        event = denied.get(key)
+        if row.observed == "deny" and row.expected == "deny":
+            if event is None:
+                problems.append(f"{f.text}: denied, but not in the flow log")
+            elif not event.get("explanation"):
+                problems.append(f"{f.text}: in the flow log without an explanation")
+            else:
+                found += 1
+        elif row.observed == "allow" and event is not None:
+            problems.append(f"{f.text}: connected, yet the flow log says denied "
+                            f"({event.get('explanation', '')})")
+    suppressed = sum(int(e.get("count", 0)) for e in events if e.get("event") == "suppressed")
+    summary = (f"flow log: {len(events)} line(s), {len(denied)} denied connection(s); "
+               f"{found} denied flow(s) found in it")
+    if suppressed:
+        summary += f", {suppressed} event(s) suppressed by the rate limit"
+    return summary, problems

@@ -1,0 +1,187 @@
+// The flow log: what a user reads to learn why a connection was dropped, and the rate limit
+// that keeps a flood of denied attempts from flooding the file.
+
+#include "control/daemon/flow_log.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "control/compiler/compiler.h"
+#include "control/ctl/json.h"
+#include "tests/unit/loader/test_util.h"
+
+namespace podwall {
+namespace {
+
+const IpAddress kClient = *IpAddress::parse("198.18.2.10");
+const IpAddress kWeb = *IpAddress::parse("198.18.2.20");
+const IpAddress kRogue = *IpAddress::parse("198.18.2.30");
+
+Pod pod(const char* name, const IpAddress& address) {
+  Pod p;
+  p.namespace_name = "shop";
+  p.name = name;
+  p.labels = {{"app", name}};
+  p.ports = {ContainerPort{"http", 80, Protocol::tcp}};
+  p.addresses = {address};
+  return p;
+}
+
+// shop/web takes TCP 80 from app=client only (policy shop/web-from-client).
+std::unique_ptr<PolicyTables> shop_tables(uint64_t generation) {
+  Cluster cluster;
+  cluster.namespaces = {Namespace{"shop", {{"kubernetes.io/metadata.name", "shop"}}, {}}};
+  cluster.pods = {pod("client", kClient), pod("rogue", kRogue), pod("web", kWeb)};
+  NetworkPolicy policy;
+  policy.namespace_name = "shop";
+  policy.name = "web-from-client";
+  policy.pod_selector.match_labels = {{"app", "web"}};
+  policy.isolates_ingress = true;
+  PolicyPeer peer;
+  peer.pod_selector = LabelSelector{{{"app", "client"}}, {}};
+  PolicyPort port;
+  port.port = uint16_t(80);
+  PolicyRule rule;
+  rule.peers = {peer};
+  rule.ports = {port};
+  policy.ingress = {rule};
+  cluster.policies = {policy};
+  auto tables = compile_policy(cluster);
+  tables->generation = generation;
+  return tables;
+}
+
+FlowEvent event(const IpAddress& src, const IpAddress& dst, uint8_t proto, uint16_t dport,
+                DropReason reason, uint64_t generation) {
+  FlowEvent e;
+  e.unix_ns = 1'795'813'628'123'456'789ull;  // 2026-11-27T21:07:08.123Z
+  e.generation = generation;
+  e.src = src;
+  e.dst = dst;
+  e.sport = 41234;
+  e.dport = dport;
+  e.ip_proto = proto;
+  e.reason = reason;
+  e.in_port = 2;
+  e.worker = 0;
+  return e;
+}
+
+JsonValue parsed(const std::string& line) {
+  auto value = parse_json(line);
+  EXPECT_TRUE(value) << line;
+  return value ? *value : JsonValue{};
+}
+
+TEST(FlowLogLine, ADeniedConnectionNamesPodsAndThePolicyThatIsolates) {
+  auto tables = shop_tables(3);
+  const std::string line = format_flow_event(
+      event(kRogue, kWeb, 6, 80, DropReason::policy_denied, 3), tables.get(), "net_af_packet2");
+  const JsonValue j = parsed(line);
+  EXPECT_EQ(j.string_at("time"), "2026-11-27T21:07:08.123Z");
+  EXPECT_EQ(j.string_at("event"), "denied");
+  EXPECT_EQ(j.string_at("proto"), "tcp");
+  EXPECT_EQ(j.string_at("src"), "198.18.2.30");
+  EXPECT_EQ(j.number_at("sport"), 41234);
+  EXPECT_EQ(j.string_at("dst"), "198.18.2.20");
+  EXPECT_EQ(j.number_at("dport"), 80);
+  EXPECT_EQ(j.string_at("src_pod"), "shop/rogue");
+  EXPECT_EQ(j.string_at("dst_pod"), "shop/web");
+  EXPECT_EQ(j.string_at("port"), "net_af_packet2");
+  EXPECT_EQ(j.number_at("generation"), 3);
+  EXPECT_EQ(j.get("explained_with"), nullptr);
+  EXPECT_EQ(j.string_at("explanation"),
+            "egress: shop/rogue not isolated; ingress: shop/web isolated by "
+            "[shop/web-from-client], no rule allows it");
+}
+
+TEST(FlowLogLine, ExplainedWithLaterTablesSaysWhich) {
+  auto tables = shop_tables(5);
+  const JsonValue j = parsed(format_flow_event(
+      event(kClient, kWeb, 6, 80, DropReason::policy_revoked, 4), tables.get(), "p"));
+  EXPECT_EQ(j.string_at("event"), "revoked");
+  EXPECT_EQ(j.number_at("generation"), 4);
+  EXPECT_EQ(j.number_at("explained_with"), 5);
+  // Generation 5 allows it again: the line says so rather than inventing a reason.
+  EXPECT_NE(j.string_at("explanation")->find("allowed by shop/web-from-client ingress rule 0"),
+            std::string::npos);
+}
+
+TEST(FlowLogLine, ProtocolsWithoutPortsHaveNone) {
+  auto tables = shop_tables(1);
+  const JsonValue j = parsed(format_flow_event(
+      event(kRogue, kWeb, 1, 0, DropReason::policy_denied, 1), tables.get(), "p"));
+  EXPECT_EQ(j.string_at("proto"), "icmp");
+  EXPECT_EQ(j.get("sport"), nullptr);
+  EXPECT_EQ(j.get("dport"), nullptr);
+  const IpAddress outside = *IpAddress::parse("198.19.0.1");
+  EXPECT_EQ(parsed(format_flow_event(event(outside, kWeb, 6, 80, DropReason::policy_denied, 1),
+                                     tables.get(), "p"))
+                .string_at("src_pod"),
+            "external");
+}
+
+std::vector<std::string> lines_of(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+TEST(FlowLog, AFloodIsCutToTheRateAndTheRestCounted) {
+  test::TempDir dir;
+  std::string error;
+  auto log = FlowLog::open(dir.file("flows.jsonl"), 2, error);
+  ASSERT_TRUE(log) << error;
+  auto tables = shop_tables(1);
+  std::vector<FlowEvent> flood(5, event(kRogue, kWeb, 6, 80, DropReason::policy_denied, 1));
+  auto names = [](uint16_t port) { return "port" + std::to_string(port); };
+  const auto t0 = FlowLog::Clock::now();
+  log->write(flood, tables.get(), names, t0);
+  EXPECT_EQ(lines_of(dir.file("flows.jsonl")).size(), 2u);
+  // Within the same second: nothing more, and no report yet.
+  log->write(flood, tables.get(), names, t0 + std::chrono::milliseconds(500));
+  EXPECT_EQ(lines_of(dir.file("flows.jsonl")).size(), 2u);
+  // The second is over: the 8 left out are reported, and a new budget starts.
+  log->write({flood[0]}, tables.get(), names, t0 + std::chrono::milliseconds(1100));
+  const auto lines = lines_of(dir.file("flows.jsonl"));
+  ASSERT_EQ(lines.size(), 4u);
+  const JsonValue report = parsed(lines[2]);
+  EXPECT_EQ(report.string_at("event"), "suppressed");
+  EXPECT_EQ(report.number_at("count"), 8);
+  EXPECT_EQ(report.number_at("limit_per_second"), 2);
+  EXPECT_EQ(parsed(lines[3]).string_at("port"), "port2");
+  EXPECT_EQ(log->lines(), 3u);
+  EXPECT_EQ(log->suppressed(), 8u);
+}
+
+TEST(FlowLog, ClosingReportsTheLastSecondsSuppressedEvents) {
+  test::TempDir dir;
+  std::string error;
+  auto log = FlowLog::open(dir.file("flows.jsonl"), 1, error);
+  ASSERT_TRUE(log) << error;
+  std::vector<FlowEvent> two(2, event(kRogue, kWeb, 6, 80, DropReason::policy_denied, 1));
+  const auto t0 = FlowLog::Clock::now();
+  log->write(
+      two, nullptr, [](uint16_t) { return std::string("p"); }, t0);
+  log->settle(t0, true);
+  const auto lines = lines_of(dir.file("flows.jsonl"));
+  ASSERT_EQ(lines.size(), 2u);
+  // Without tables (none published yet) the line still says what was dropped.
+  EXPECT_EQ(parsed(lines[0]).get("explanation"), nullptr);
+  EXPECT_EQ(parsed(lines[0]).string_at("dst"), "198.18.2.20");
+  EXPECT_EQ(parsed(lines[1]).number_at("count"), 1);
+}
+
+TEST(FlowLog, AnUnwritablePathIsAnErrorNamingIt) {
+  std::string error;
+  EXPECT_FALSE(FlowLog::open("/nonexistent-podwall-dir/flows.jsonl", 10, error));
+  EXPECT_EQ(error, "flow log /nonexistent-podwall-dir/flows.jsonl: No such file or directory");
+}
+
+}  // namespace
+}  // namespace podwall
