@@ -20,20 +20,34 @@ struct FirewallConfig {
 
 enum class Action : uint8_t { drop = 0, pass = 1 };
 
+static_assert(kDropReasonCount <= 128, "Decision keeps a reason in 7 bits");
+
 struct Decision {
   Action action = Action::drop;
-  DropReason reason = DropReason::none;  // none iff passed
+  DropReason reason : 7 = DropReason::none;  // none iff passed
   // policy_revoked only: the packet that found its flow revoked came from the flow's responder
   // (a reply), so the connection it belongs to runs the other way. The flow log names
-  // connections as their initiator opened them.
-  bool from_responder = false;
+  // connections as their initiator opened them. A bit beside the reason keeps a Decision two
+  // bytes, as the worker keeps one per frame of a burst.
+  bool from_responder : 1 = false;
 
   bool passed() const { return action == Action::pass; }
-  static Decision pass() { return {Action::pass, DropReason::none}; }
-  static Decision drop(DropReason why) { return {Action::drop, why}; }
+  static Decision pass() {
+    Decision d;
+    d.action = Action::pass;
+    return d;
+  }
+  static Decision drop(DropReason why) {
+    Decision d;
+    d.reason = why;
+    return d;
+  }
   static Decision revoked(bool from_initiator) {
-    return {Action::drop, DropReason::policy_revoked, !from_initiator};
+    Decision d = drop(DropReason::policy_revoked);
+    d.from_responder = !from_initiator;
+    return d;
   }
 };
+static_assert(sizeof(Decision) == 2);
 
 }  // namespace podwall
