@@ -1,9 +1,12 @@
 #include "control/daemon/flow_log.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cinttypes>
 #include <cstring>
 #include <ctime>
+#include <utility>
 
 #include "control/ctl/json.h"
 #include "dataplane/policy/explain.h"
@@ -79,20 +82,43 @@ std::string format_flow_event(const FlowEvent& event, const PolicyTables* tables
 
 std::unique_ptr<FlowLog> FlowLog::open(const std::string& path, unsigned lines_per_second,
                                        std::string& error) {
-  if (path == "-") return std::unique_ptr<FlowLog>(new FlowLog(stdout, false, lines_per_second));
+  if (path == "-") return std::unique_ptr<FlowLog>(new FlowLog("", stdout, lines_per_second));
   std::FILE* out = std::fopen(path.c_str(), "a");
   if (out == nullptr) {
     error = "flow log " + path + ": " + std::strerror(errno);
     return nullptr;
   }
-  return std::unique_ptr<FlowLog>(new FlowLog(out, true, lines_per_second));
+  return std::unique_ptr<FlowLog>(new FlowLog(path, out, lines_per_second));
 }
 
-FlowLog::FlowLog(std::FILE* out, bool owned, unsigned lines_per_second)
-    : out_(out), owned_(owned), lines_per_second_(lines_per_second > 0 ? lines_per_second : 1) {}
+FlowLog::FlowLog(std::string path, std::FILE* out, unsigned lines_per_second)
+    : path_(std::move(path)),
+      out_(out),
+      lines_per_second_(lines_per_second > 0 ? lines_per_second : 1) {}
 
 FlowLog::~FlowLog() {
-  if (owned_) std::fclose(out_);
+  if (!path_.empty()) std::fclose(out_);
+}
+
+void FlowLog::write_line(std::string line) {
+  line += '\n';
+  std::fwrite(line.data(), 1, line.size(), out_);
+}
+
+// A rotated file (renamed or removed) is no longer at the path: start a new one there. If the
+// new one cannot be opened, go on writing to the old file rather than losing lines.
+void FlowLog::reopen_if_rotated() {
+  if (path_.empty()) return;
+  struct stat at_path {};
+  struct stat open_file {};
+  if (::stat(path_.c_str(), &at_path) == 0 && ::fstat(fileno(out_), &open_file) == 0 &&
+      at_path.st_dev == open_file.st_dev && at_path.st_ino == open_file.st_ino) {
+    return;
+  }
+  std::FILE* fresh = std::fopen(path_.c_str(), "a");
+  if (fresh == nullptr) return;
+  std::fclose(out_);
+  out_ = fresh;
 }
 
 void FlowLog::write(const std::vector<FlowEvent>& events, const PolicyTables* tables,
@@ -106,9 +132,7 @@ void FlowLog::write(const std::vector<FlowEvent>& events, const PolicyTables* ta
       continue;
     }
     --budget_;
-    std::string line = format_flow_event(event, tables, port_name(event.in_port));
-    line += '\n';
-    std::fwrite(line.data(), 1, line.size(), out_);
+    write_line(format_flow_event(event, tables, port_name(event.in_port)));
     ++lines_;
   }
   std::fflush(out_);
@@ -116,15 +140,14 @@ void FlowLog::write(const std::vector<FlowEvent>& events, const PolicyTables* ta
 
 void FlowLog::settle(Clock::time_point now, bool closing) {
   if (!closing && now - second_start_ < std::chrono::seconds(1)) return;
+  reopen_if_rotated();
   if (pending_suppressed_ > 0) {
-    std::string line = JsonObjectWriter()
-                           .add("time", utc_time(unix_now_ns()))
-                           .add("event", "suppressed")
-                           .add("count", pending_suppressed_)
-                           .add("limit_per_second", uint64_t(lines_per_second_))
-                           .str();
-    line += '\n';
-    std::fwrite(line.data(), 1, line.size(), out_);
+    write_line(JsonObjectWriter()
+                   .add("time", utc_time(unix_now_ns()))
+                   .add("event", "suppressed")
+                   .add("count", pending_suppressed_)
+                   .add("limit_per_second", uint64_t(lines_per_second_))
+                   .str());
     std::fflush(out_);
     pending_suppressed_ = 0;
   }

@@ -10,7 +10,8 @@
 //
 // Lines are rate-limited: a flood of denied attempts costs the control thread bounded work and
 // the file bounded growth, and a line {"event":"suppressed","count":N,...} says how many events
-// of the last second were left out. DPDK-free; control thread only.
+// of the last second were left out. When the file is renamed or removed (logrotate), the log
+// opens a new one at the same path within a second. DPDK-free; control thread only.
 
 #include <chrono>
 #include <cstdint>
@@ -48,18 +49,21 @@ class FlowLog {
   // them once their second is over. Flushes, so a reader sees each batch at once.
   void write(const std::vector<FlowEvent>& events, const PolicyTables* tables,
              const PortNamer& port_name, Clock::time_point now);
-  // Reports the suppressed events of a second that has ended. Call it now and then even when
-  // there are no events (the daemon does, every loop), and once more at exit.
+  // Reports the suppressed events of a second that has ended, and reopens the file if it was
+  // rotated away. Call it now and then even when there are no events (the daemon does, every
+  // loop), and once more at exit.
   void settle(Clock::time_point now, bool closing = false);
 
   uint64_t lines() const { return lines_; }            // event lines written
   uint64_t suppressed() const { return suppressed_; }  // events left out, in all
 
  private:
-  FlowLog(std::FILE* out, bool owned, unsigned lines_per_second);
+  FlowLog(std::string path, std::FILE* out, unsigned lines_per_second);
+  void write_line(std::string line);
+  void reopen_if_rotated();
 
+  std::string path_;  // empty: standard output, never reopened
   std::FILE* out_;
-  bool owned_;
   unsigned lines_per_second_;
   Clock::time_point second_start_{};
   unsigned budget_ = 0;              // event lines left in the current second

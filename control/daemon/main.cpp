@@ -56,6 +56,8 @@ int run(int argc, char** argv) {
       std::fprintf(stderr, "podwall: %s\n", error.c_str());
       return kExitFailure;
     }
+    std::fprintf(stderr, "podwall: flow log %s, at most %u lines a second\n",
+                 options->flow_log.c_str(), options->flow_log_rate);
   }
 
   // The hot reloader (issue 4) watches the directory from before the first listing, so no

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -175,6 +176,28 @@ TEST(FlowLog, ClosingReportsTheLastSecondsSuppressedEvents) {
   EXPECT_EQ(parsed(lines[0]).get("explanation"), nullptr);
   EXPECT_EQ(parsed(lines[0]).string_at("dst"), "198.18.2.20");
   EXPECT_EQ(parsed(lines[1]).number_at("count"), 1);
+}
+
+// logrotate renames the file (or removes it) and expects the daemon to start a new one.
+TEST(FlowLog, ARotatedFileIsFollowedByANewOneAtThePath) {
+  test::TempDir dir;
+  std::string error;
+  const std::string path = dir.file("flows.jsonl");
+  auto log = FlowLog::open(path, 100, error);
+  ASSERT_TRUE(log) << error;
+  const std::vector<FlowEvent> one = {event(kRogue, kWeb, 6, 80, DropReason::policy_denied, 1)};
+  auto names = [](uint16_t) { return std::string("p"); };
+  const auto t0 = FlowLog::Clock::now();
+  log->write(one, nullptr, names, t0);
+  std::filesystem::rename(path, dir.file("flows.jsonl.1"));
+  // Within the second the old file still takes the lines; once it is over, the new one does.
+  log->write(one, nullptr, names, t0 + std::chrono::milliseconds(10));
+  log->write(one, nullptr, names, t0 + std::chrono::milliseconds(1100));
+  EXPECT_EQ(lines_of(dir.file("flows.jsonl.1")).size(), 2u);
+  EXPECT_EQ(lines_of(path).size(), 1u);
+  std::filesystem::remove(path);
+  log->write(one, nullptr, names, t0 + std::chrono::milliseconds(2200));
+  EXPECT_EQ(lines_of(path).size(), 1u);
 }
 
 TEST(FlowLog, AnUnwritablePathIsAnErrorNamingIt) {
