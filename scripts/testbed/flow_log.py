@@ -54,6 +54,7 @@ def check_rows(events: list[dict], rows) -> tuple[str, list[str]]:
     denied = logged(events, "denied")
     problems = []
     found = 0
+    example = None
     for row in rows:
         f = row.flow
         if f.skip or row.observed not in ("allow", "deny") or not f.src_ip or not f.dst_ip:
@@ -67,6 +68,7 @@ def check_rows(events: list[dict], rows) -> tuple[str, list[str]]:
                 problems.append(f"{f.text}: in the flow log without an explanation")
             else:
                 found += 1
+                example = example or event
         elif row.observed == "allow" and event is not None:
             problems.append(f"{f.text}: connected, yet the flow log says denied "
                             f"({event.get('explanation', '')})")
@@ -75,4 +77,8 @@ def check_rows(events: list[dict], rows) -> tuple[str, list[str]]:
                f"{found} denied flow(s) found in it")
     if suppressed:
         summary += f", {suppressed} event(s) suppressed by the rate limit"
+    if example:
+        port = f"/{example['dport']}" if "dport" in example else ""
+        summary += (f"\n  e.g. {example.get('src_pod')} -> {example.get('dst_pod')} "
+                    f"{example['proto']}{port}: {example['explanation']}")
     return summary, problems

@@ -143,7 +143,9 @@ class Printer:
                        f"disagrees with flows.tsv on {differ} of {len(judged)}")
             print(f"  podwallctl eval {verdict}", file=self.out)
         if res.flow_log_summary:
-            print(f"  {res.flow_log_summary} ({res.flow_log_path})", file=self.out)
+            first, _, rest = res.flow_log_summary.partition("\n")
+            print(f"  {first} ({res.flow_log_path})" + (f"\n{rest}" if rest else ""),
+                  file=self.out)
         for problem in res.flow_log_problems:
             print(self._c(f"  FLOW LOG: {problem}", RED), file=self.out)
         if res.error:
