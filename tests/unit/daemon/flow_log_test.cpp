@@ -11,49 +11,20 @@
 #include <string>
 #include <vector>
 
-#include "control/compiler/compiler.h"
 #include "control/ctl/json.h"
 #include "tests/unit/loader/test_util.h"
+#include "tests/unit/packet/shop_tables.h"
 
 namespace podwall {
 namespace {
 
-const IpAddress kClient = *IpAddress::parse("198.18.2.10");
-const IpAddress kWeb = *IpAddress::parse("198.18.2.20");
-const IpAddress kRogue = *IpAddress::parse("198.18.2.30");
-
-Pod pod(const char* name, const IpAddress& address) {
-  Pod p;
-  p.namespace_name = "shop";
-  p.name = name;
-  p.labels = {{"app", name}};
-  p.ports = {ContainerPort{"http", 80, Protocol::tcp}};
-  p.addresses = {address};
-  return p;
-}
+const IpAddress kClient = test::kShopClient;
+const IpAddress kWeb = test::kShopWeb;
+const IpAddress kRogue = test::kShopRogue;
 
 // shop/web takes TCP 80 from app=client only (policy shop/web-from-client).
 std::unique_ptr<PolicyTables> shop_tables(uint64_t generation) {
-  Cluster cluster;
-  cluster.namespaces = {Namespace{"shop", {{"kubernetes.io/metadata.name", "shop"}}, {}}};
-  cluster.pods = {pod("client", kClient), pod("rogue", kRogue), pod("web", kWeb)};
-  NetworkPolicy policy;
-  policy.namespace_name = "shop";
-  policy.name = "web-from-client";
-  policy.pod_selector.match_labels = {{"app", "web"}};
-  policy.isolates_ingress = true;
-  PolicyPeer peer;
-  peer.pod_selector = LabelSelector{{{"app", "client"}}, {}};
-  PolicyPort port;
-  port.port = uint16_t(80);
-  PolicyRule rule;
-  rule.peers = {peer};
-  rule.ports = {port};
-  policy.ingress = {rule};
-  cluster.policies = {policy};
-  auto tables = compile_policy(cluster);
-  tables->generation = generation;
-  return tables;
+  return test::shop_tables_allowing_client_on(80, generation);
 }
 
 FlowEvent event(const IpAddress& src, const IpAddress& dst, uint8_t proto, uint16_t dport,

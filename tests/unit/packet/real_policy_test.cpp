@@ -2,10 +2,10 @@
 
 #include <gtest/gtest.h>
 
-#include "control/compiler/compiler.h"
 #include "dataplane/conntrack/firewall.h"
 #include "dataplane/policy/tables.h"
 #include "tests/unit/packet/firewall_fixture.h"
+#include "tests/unit/packet/shop_tables.h"
 
 namespace podwall {
 namespace {
@@ -13,46 +13,15 @@ namespace {
 using namespace tcp_flag;
 using test::Bytes;
 using test::FrameBuilder;
-using test::ip;
 using test::tcp4;
 
-const IpAddress kClient = ip("198.18.2.10");
-const IpAddress kWeb = ip("198.18.2.20");
-const IpAddress kRogue = ip("198.18.2.30");
-
-Pod pod(const char* name, const char* app, const IpAddress& address) {
-  Pod p;
-  p.namespace_name = "shop";
-  p.name = name;
-  p.labels = {{"app", app}};
-  p.ports = {ContainerPort{"http", 80, Protocol::tcp}};
-  p.addresses = {address};
-  return p;
-}
+const IpAddress kClient = test::kShopClient;
+const IpAddress kWeb = test::kShopWeb;
+const IpAddress kRogue = test::kShopRogue;
 
 // web accepts TCP `port` from app=client only.
 std::unique_ptr<PolicyTables> tables_allowing_client_on(uint16_t port, uint64_t generation) {
-  Cluster cluster;
-  cluster.namespaces = {Namespace{"shop", {{"kubernetes.io/metadata.name", "shop"}}, {}}};
-  cluster.pods = {pod("client", "client", kClient), pod("rogue", "rogue", kRogue),
-                  pod("web", "web", kWeb)};
-  NetworkPolicy policy;
-  policy.namespace_name = "shop";
-  policy.name = "web-from-client";
-  policy.pod_selector.match_labels = {{"app", "web"}};
-  policy.isolates_ingress = true;
-  PolicyPeer peer;
-  peer.pod_selector = LabelSelector{{{"app", "client"}}, {}};
-  PolicyPort ports;
-  ports.port = port;
-  PolicyRule rule;
-  rule.peers = {peer};
-  rule.ports = {ports};
-  policy.ingress = {rule};
-  cluster.policies = {policy};
-  auto tables = compile_policy(cluster);
-  tables->generation = generation;
-  return tables;
+  return test::shop_tables_allowing_client_on(port, generation);
 }
 
 class RealPolicy : public ::testing::Test {
