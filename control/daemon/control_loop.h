@@ -34,7 +34,7 @@ class DataplaneSink : public TableSink {
 struct ControlLoopOptions {
   std::string ctl_socket;  // empty: no control socket
   unsigned stats_interval = 0;
-  FlowLog* flow_log = nullptr;  // none: the workers' flow events are taken and dropped
+  FlowLog* flow_log = nullptr;  // none: no flow log (and the workers report no flow events)
 };
 
 class ControlLoop : public ControlHandler {

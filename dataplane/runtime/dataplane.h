@@ -43,6 +43,8 @@ struct DataplaneConfig {
   uint16_t tx_descriptors = 1024;
   uint32_t mac_table_entries = 1u << 14;  // per worker, rounded up to a power of two
   uint32_t mac_ageing_seconds = 300;
+  // Workers report denied and revoked connections for take_flow_events() (the flow log).
+  bool flow_events = false;
 };
 
 // What the control side measures about hot reloads (issue 4), handed over as plain numbers so

@@ -19,6 +19,7 @@ Worker::Worker(const WorkerSetup& setup, const DataplaneConfig& config)
       counters_(size_t(setup.max_port_id) + 1),
       macs_(config.mac_table_entries, uint64_t(config.mac_ageing_seconds) * rte_get_tsc_hz()),
       filter_(config, rte_rand()),
+      report_flows_(config.flow_events),
       owner_(setup.workers, setup.owner_seed),
       tx_(size_t(setup.max_port_id) + 1),
       send_(setup.workers),
@@ -168,7 +169,7 @@ void Worker::process_burst(rte_mbuf* const frames[], uint16_t n, const PolicyTab
       forward(whole[i]->port, whole[i], now_tsc);
     } else {
       counters_.port[whole[i]->port].drops[size_t(decisions[i].reason)].add();
-      if (is_flow_event_reason(decisions[i].reason))
+      if (report_flows_ && is_flow_event_reason(decisions[i].reason))
         report(i, whole[i]->port, decisions[i], *tables, now_tsc);
       rte_pktmbuf_free(whole[i]);
     }
@@ -276,7 +277,7 @@ void Worker::report(uint32_t judged, uint16_t in_port, const Decision& decision,
                     const PolicyTables& tables, uint64_t now_tsc) {
   const ParsedPacket& packet = filter_.parsed(judged);
   // A fragment that finds its flow revoked does not say which end sent it (nor, past the
-  // first, the ports): the drop is counted, and the flow's next whole packet is logged.
+  // first, the ports): the drop is counted (drop_policy_revoked) but not logged.
   if (decision.reason == DropReason::policy_revoked && packet.frag.is_fragment) return;
   const FlowTuple* tuple = firewall_detail::tracked_tuple(packet);
   if (tuple == nullptr) return;

@@ -108,6 +108,7 @@ class Worker {
   RuntimeCounters counters_;
   MacTable macs_;
   PacketFilter filter_;
+  bool report_flows_;  // DataplaneConfig::flow_events
   FlowOwner owner_;
   ParsedPacket owner_scratch_;
   std::vector<Batch> tx_;     // by port id: frames for our own tx queue

@@ -49,6 +49,22 @@ def logged(events: list[dict], kind: str) -> dict[tuple, dict]:
     return out
 
 
+def check_counts(events: list[dict], counters: dict[str, int]) -> list[str]:
+    """The daemon's own count of the events its workers reported (final counters) against the
+    log: every one reached it, as a line or as part of a suppressed count."""
+    if "flow_events" not in counters:
+        return ["the daemon printed no flow_events counter"]
+    problems = []
+    if counters.get("flow_events_lost", 0):
+        problems.append(f"{counters['flow_events_lost']} event(s) lost on the way to the log")
+    lines = sum(1 for e in events if e.get("event") in ("denied", "revoked"))
+    suppressed = sum(int(e.get("count", 0)) for e in events if e.get("event") == "suppressed")
+    if lines + suppressed != counters["flow_events"]:
+        problems.append(f"the workers reported {counters['flow_events']} event(s), the log holds "
+                        f"{lines} line(s) and {suppressed} suppressed")
+    return problems
+
+
 def check_rows(events: list[dict], rows) -> tuple[str, list[str]]:
     """Holds the log against a scenario's probed rows (lab.Row): a summary line and problems."""
     denied = logged(events, "denied")

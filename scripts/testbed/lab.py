@@ -153,6 +153,12 @@ class Printer:
         print(file=self.out, flush=True)
 
 
+def final_counters(log: str) -> dict[str, int]:
+    """The daemon's 'final counters:' line as a dict (empty if it has none)."""
+    lines = [l for l in log.splitlines() if "final counters:" in l]
+    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", lines[-1])} if lines else {}
+
+
 def make_fabric(opts: Options, run: names.Run, bed: Testbed, log_path: Path,
                 flow_log_path: Path | None = None):
     if opts.fabric == "bridge":
@@ -234,8 +240,9 @@ def run_scenario(path: Path, opts: Options, printer: Printer | None = None) -> R
     if res.flow_log_path and res.rows and not res.error:
         # Read once the daemon has stopped: its last events are written on the way out.
         try:
-            res.flow_log_summary, res.flow_log_problems = flow_log.check_rows(
-                flow_log.read(res.flow_log_path), res.rows)
+            events = flow_log.read(res.flow_log_path)
+            res.flow_log_summary, res.flow_log_problems = flow_log.check_rows(events, res.rows)
+            res.flow_log_problems += flow_log.check_counts(events, final_counters(dp.log_text()))
         except ValueError as e:
             res.flow_log_problems = [str(e)]
     res.seconds = time.monotonic() - started

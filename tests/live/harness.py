@@ -3,9 +3,10 @@ turns both into exit codes meson understands (0 passed, 1 failed, 77 skipped), a
 daemon's cores and final counters."""
 from __future__ import annotations
 
-import re
 import signal
 from typing import Callable
+
+from lab import final_counters  # noqa: F401 - the daemon's counters, shared with the lab
 
 SKIP = 77
 
@@ -40,14 +41,6 @@ def lcores(workers: int) -> str:
     """EAL --lcores for `workers` workers: control on CPU 0, one worker on CPU 1, and more
     workers time-sharing CPU 1 (a poll-mode worker takes a whole core; CPU 0 is the traffic's)."""
     return ",".join(["0", "1"] + [f"{w + 1}@1" for w in range(1, workers)])
-
-
-def final_counters(log: str) -> dict[str, int]:
-    """The daemon's 'final counters:' line as a dict (empty if it has none)."""
-    lines = [l for l in log.splitlines() if "final counters:" in l]
-    if not lines:
-        return {}
-    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", lines[-1])}
 
 
 def check_worker_handoff(log: str, workers: int) -> int:
