@@ -119,7 +119,10 @@ TEST(MacTable, ReusesAgedSlotsFirst) {
   }
   t.learn(mac(50), 9, kAgeing + 10);  // mac(2) has aged out: its slot goes first
   for (uint8_t i = 0; i < MacTable::kWays; ++i) {
-    if (i != 2) EXPECT_EQ(t.lookup(mac(i), kAgeing + 10), i);
+    // Braced: EXPECT_EQ expands to an if-else of its own.
+    if (i != 2) {
+      EXPECT_EQ(t.lookup(mac(i), kAgeing + 10), i);
+    }
   }
   EXPECT_EQ(t.lookup(mac(50), kAgeing + 10), 9);
 }
