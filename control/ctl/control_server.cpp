@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <utility>
 #include <sstream>
 
 #include "control/ctl/json.h"
@@ -149,7 +150,9 @@ void ControlServer::accept_clients() {
       ::close(fd);
       continue;
     }
-    clients_.push_back(Client{fd});
+    Client client;
+    client.fd = fd;
+    clients_.push_back(std::move(client));
   }
 }
 
