@@ -11,8 +11,8 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
-#include <utility>
 #include <sstream>
+#include <utility>
 
 #include "control/ctl/json.h"
 
