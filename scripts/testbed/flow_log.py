@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 
 
@@ -47,6 +48,21 @@ def logged(events: list[dict], kind: str) -> dict[tuple, dict]:
                e.get("dport"))
         out.setdefault(key, e)
     return out
+
+
+def check_times(events: list[dict], started: float, ended: float, slack: float = 5.0) -> list[str]:
+    """Every line's time (the worker's clock, turned into Unix time by the daemon) falls within
+    the run, give or take `slack` seconds: Unix times from time.time()."""
+    problems = []
+    for e in events:
+        try:
+            t = datetime.strptime(e["time"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+        except (KeyError, ValueError):
+            problems.append(f"a line without a readable time: {e}")
+            continue
+        if not started - slack <= t.timestamp() <= ended + slack:
+            problems.append(f"{e['time']} is outside the run ({e})")
+    return problems[:3]
 
 
 def check_counts(events: list[dict], counters: dict[str, int]) -> list[str]:

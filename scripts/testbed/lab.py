@@ -188,6 +188,7 @@ def probe_rows(bed, rows, timeout: float, jobs: int):
 def run_scenario(path: Path, opts: Options, printer: Printer | None = None) -> Result:
     printer = printer or Printer(opts.color)
     started = time.monotonic()
+    started_unix = time.time()
     scenario = Scenario(path)
     port_type = "bridge" if opts.fabric == "bridge" else opts.port_type
     res = Result(scenario.name, opts.fabric, port_type)
@@ -243,6 +244,7 @@ def run_scenario(path: Path, opts: Options, printer: Printer | None = None) -> R
             events = flow_log.read(res.flow_log_path)
             res.flow_log_summary, res.flow_log_problems = flow_log.check_rows(events, res.rows)
             res.flow_log_problems += flow_log.check_counts(events, final_counters(dp.log_text()))
+            res.flow_log_problems += flow_log.check_times(events, started_unix, time.time())
         except ValueError as e:
             res.flow_log_problems = [str(e)]
     res.seconds = time.monotonic() - started
