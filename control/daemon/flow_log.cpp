@@ -48,6 +48,17 @@ uint64_t unix_now_ns() {
                       .count());
 }
 
+const char* flow_event_name(DropReason reason) {
+  switch (reason) {
+    case DropReason::none:
+      return "allowed";
+    case DropReason::policy_revoked:
+      return "revoked";
+    default:
+      return "denied";
+  }
+}
+
 }  // namespace
 
 std::string format_flow_event(const FlowEvent& event, const PolicyTables* tables,
@@ -55,7 +66,7 @@ std::string format_flow_event(const FlowEvent& event, const PolicyTables* tables
   const bool ported = protocol_has_ports(event.ip_proto);
   JsonObjectWriter line;
   line.add("time", utc_time(event.unix_ns))
-      .add("event", event.reason == DropReason::policy_revoked ? "revoked" : "denied")
+      .add("event", flow_event_name(event.reason))
       .add("proto", protocol_name(event.ip_proto))
       .add("src", event.src.to_string());
   if (ported) line.add("sport", uint64_t(event.sport));

@@ -1,7 +1,8 @@
 #pragma once
 // The flow log (--flow-log FILE): one JSON object per line for every connection the policy
-// denies or a policy change cuts (dataplane/runtime/flow_event.h), each explained against the
-// tables in force, so that "why was my connection dropped?" has an answer after the fact:
+// denies or a policy change cuts (dataplane/runtime/flow_event.h), and with --flow-log-allowed
+// every one it allows, each explained against the tables in force, so that "why was my
+// connection dropped?" (and "which rule let this in?") has an answer after the fact:
 //
 //   {"time":"2026-11-27T21:07:08.123Z","event":"denied","proto":"tcp","src":"198.18.0.5",
 //    "sport":41234,"dst":"198.18.0.9","dport":80,"src_pod":"default/rogue",

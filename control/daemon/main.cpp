@@ -59,6 +59,7 @@ int run(int argc, char** argv) {
     std::fprintf(stderr, "podwall: flow log %s, at most %u lines a second\n",
                  options->flow_log.c_str(), options->flow_log_rate);
     options->dataplane.flow_events = true;
+    options->dataplane.flow_events_allowed = options->flow_log_allowed;
   }
 
   // The hot reloader (issue 4) watches the directory from before the first listing, so no

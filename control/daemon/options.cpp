@@ -33,6 +33,8 @@ const char* const kDaemonUsage =
                                policy change cuts, with the reason ('-': standard output)
   --flow-log-rate N            at most N flow log lines a second; the rest are counted
                                (default 100)
+  --flow-log-allowed           log every connection the policy allows too, with the rule
+                               that allowed it (needs --flow-log)
   --help                       this text
 
 EAL options are DPDK's: e.g. -l 0,1 --no-huge -m 1024 --no-pci --vdev net_af_packet0,iface=X
@@ -156,6 +158,8 @@ const std::vector<Setting>& settings() {
       {"flow-log-rate", "flowLogRate", true,
        number("flow log rate", 1, 1'000'000,
               [](DaemonOptions& o, uint64_t n) { o.flow_log_rate = unsigned(n); })},
+      {"flow-log-allowed", "flowLogAllowed", false,
+       boolean("flowLogAllowed", [](DaemonOptions& o, bool b) { o.flow_log_allowed = b; })},
   };
   return all;
 }
@@ -311,6 +315,10 @@ std::optional<DaemonOptions> parse_daemon_options(int argc, char** argv, int fir
   }
   if (options.manifests.empty()) {
     error = "--manifests DIR is required";
+    return std::nullopt;
+  }
+  if (options.flow_log_allowed && options.flow_log.empty()) {
+    error = "--flow-log-allowed needs --flow-log FILE";
     return std::nullopt;
   }
   return options;

@@ -16,9 +16,10 @@ struct DaemonOptions {
   unsigned stats_interval = 0;  // --stats-interval S: print counters every S seconds (0: never)
   bool loader_notes = false;    // --loader-notes: print the loader's notes, not only errors
   std::string ctl_socket = "/run/podwall/podwall.sock";  // --ctl-socket PATH ("" or none: off)
-  unsigned debounce_ms = 20;     // --debounce-ms N: quiet time before a burst of changes reloads
-  std::string flow_log;          // --flow-log FILE: denied and revoked connections ("-": stdout)
-  unsigned flow_log_rate = 100;  // --flow-log-rate N: at most N flow log lines a second
+  unsigned debounce_ms = 20;      // --debounce-ms N: quiet time before a burst of changes reloads
+  std::string flow_log;           // --flow-log FILE: denied and revoked connections ("-": stdout)
+  unsigned flow_log_rate = 100;   // --flow-log-rate N: at most N flow log lines a second
+  bool flow_log_allowed = false;  // --flow-log-allowed: allowed connections too
   DataplaneConfig dataplane;
 };
 

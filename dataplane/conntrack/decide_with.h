@@ -172,7 +172,7 @@ Decision judge_flow(const ParsedPacket& packet, const Tables& tables, uint64_t g
   if (entry == nullptr) return Decision::drop(DropReason::conntrack_full);
   start_flow(*entry, packet, src_is_lo, generation, now_ns, flows.timeouts());
   ++counters.flows_allowed;
-  return Decision::pass();
+  return Decision::opened_flow();
 }
 
 // `known`: as for judge_flow(), or null.

@@ -43,8 +43,10 @@ struct DataplaneConfig {
   uint16_t tx_descriptors = 1024;
   uint32_t mac_table_entries = 1u << 14;  // per worker, rounded up to a power of two
   uint32_t mac_ageing_seconds = 300;
-  // Workers report denied and revoked connections for take_flow_events() (the flow log).
+  // Workers report denied and revoked connections for take_flow_events() (the flow log), and
+  // with flow_events_allowed every connection the policy allows too.
   bool flow_events = false;
+  bool flow_events_allowed = false;
 };
 
 // What the control side measures about hot reloads (issue 4), handed over as plain numbers so

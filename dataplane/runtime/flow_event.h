@@ -2,10 +2,11 @@
 // A policy verdict against a connection, reported by the worker that made it: the raw material
 // of the flow log, which answers "why was my connection dropped?" after the fact.
 //
-// Two kinds: a new connection the policy denies (policy_denied), and an established one that a
-// policy change cut (policy_revoked, --established=recheck). Each worker hands its events to
-// the control thread through a FlowEventQueue; the control thread explains them against the
-// live tables and writes them out (control/daemon/flow_log.h). Plain data, no DPDK.
+// Three kinds: a new connection the policy denies (policy_denied), an established one that a
+// policy change cut (policy_revoked, --established=recheck), and, when asked for
+// (--flow-log-allowed), a new connection the policy allows (reason none). Each worker hands its
+// events to the control thread through a FlowEventQueue; the control thread explains them against
+// the live tables and writes them out (control/daemon/flow_log.h). Plain data, no DPDK.
 
 #include <cstdint>
 
@@ -24,12 +25,13 @@ struct FlowEvent {
   uint16_t sport = 0;  // 0 for protocols without ports
   uint16_t dport = 0;
   uint8_t ip_proto = 0;
-  DropReason reason = DropReason::none;  // policy_denied or policy_revoked
+  DropReason reason = DropReason::none;  // policy_denied, policy_revoked, or none: allowed
   uint16_t in_port = 0;                  // the DPDK port the packet arrived on
   uint16_t worker = 0;
 };
 
-// Is a drop of this reason a policy verdict that the flow log reports?
+// Is a drop of this reason a policy verdict that the flow log reports? (Allowed connections are
+// reported by Decision::opened instead.)
 inline bool is_flow_event_reason(DropReason reason) {
   return reason == DropReason::policy_denied || reason == DropReason::policy_revoked;
 }

@@ -20,6 +20,7 @@ Worker::Worker(const WorkerSetup& setup, const DataplaneConfig& config)
       macs_(config.mac_table_entries, uint64_t(config.mac_ageing_seconds) * rte_get_tsc_hz()),
       filter_(config, rte_rand()),
       report_flows_(config.flow_events),
+      report_allowed_(config.flow_events && config.flow_events_allowed),
       owner_(setup.workers, setup.owner_seed),
       tx_(size_t(setup.max_port_id) + 1),
       send_(setup.workers),
@@ -166,6 +167,8 @@ void Worker::process_burst(rte_mbuf* const frames[], uint16_t n, const PolicyTab
   filter_.judge_burst(data, lengths, count, tables, now_ns, decisions);
   for (uint16_t i = 0; i < count; ++i) {
     if (decisions[i].passed()) {
+      if (decisions[i].opened && report_allowed_)
+        report(i, whole[i]->port, decisions[i], *tables, now_tsc);
       forward(whole[i]->port, whole[i], now_tsc);
     } else {
       counters_.port[whole[i]->port].drops[size_t(decisions[i].reason)].add();
@@ -271,8 +274,9 @@ void Worker::flush_all() {
   }
 }
 
-// A policy verdict against a connection, for the flow log. Only frames dropped with a policy
-// reason get here, so the tables are there and the general parser read the frame.
+// A policy verdict on a connection, for the flow log. Only frames that opened a flow or were
+// dropped with a policy reason get here, so the tables are there and the general parser read
+// the frame (the express lane only passes frames of flows already open).
 void Worker::report(uint32_t judged, uint16_t in_port, const Decision& decision,
                     const PolicyTables& tables, uint64_t now_tsc) {
   const ParsedPacket& packet = filter_.parsed(judged);

@@ -108,7 +108,8 @@ class Worker {
   RuntimeCounters counters_;
   MacTable macs_;
   PacketFilter filter_;
-  bool report_flows_;  // DataplaneConfig::flow_events
+  bool report_flows_;    // DataplaneConfig::flow_events
+  bool report_allowed_;  // and flow_events_allowed
   FlowOwner owner_;
   ParsedPacket owner_scratch_;
   std::vector<Batch> tx_;     // by port id: frames for our own tx queue

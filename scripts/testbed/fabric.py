@@ -158,7 +158,8 @@ class Podwall:
             cmd.append(f"--established={self.established}")
         if self.flow_log:
             # A test's few hundred attempts must all be logged: no rate limit in sight.
-            cmd += ["--flow-log", str(self.flow_log), "--flow-log-rate", "100000"]
+            cmd += ["--flow-log", str(self.flow_log), "--flow-log-rate", "100000",
+                    "--flow-log-allowed"]
         return cmd + self.extra_args
 
     def start(self, seconds: float = READY_SECONDS) -> float:

@@ -1,6 +1,7 @@
-"""Reads podwall's flow log (--flow-log FILE, one JSON object per line) and holds it against the
-flows a scenario tried: every connection that was denied must be in the log, named as it was
-opened, and no connection that went through may be.
+"""Reads podwall's flow log (--flow-log FILE --flow-log-allowed, one JSON object per line) and
+holds it against the flows a scenario tried: every connection that was denied must be in the log
+as denied and every one that went through as allowed, each named as it was opened and explained,
+and none as the other.
 """
 from __future__ import annotations
 
@@ -73,7 +74,7 @@ def check_counts(events: list[dict], counters: dict[str, int]) -> list[str]:
     problems = []
     if counters.get("flow_events_lost", 0):
         problems.append(f"{counters['flow_events_lost']} event(s) lost on the way to the log")
-    lines = sum(1 for e in events if e.get("event") in ("denied", "revoked"))
+    lines = sum(1 for e in events if e.get("event") in ("denied", "revoked", "allowed"))
     suppressed = sum(int(e.get("count", 0)) for e in events if e.get("event") == "suppressed")
     if lines + suppressed != counters["flow_events"]:
         problems.append(f"the workers reported {counters['flow_events']} event(s), the log holds "
@@ -83,30 +84,32 @@ def check_counts(events: list[dict], counters: dict[str, int]) -> list[str]:
 
 def check_rows(events: list[dict], rows) -> tuple[str, list[str]]:
     """Holds the log against a scenario's probed rows (lab.Row): a summary line and problems."""
-    denied = logged(events, "denied")
+    by_kind = {"deny": logged(events, "denied"), "allow": logged(events, "allowed")}
     problems = []
-    found = 0
+    found = {"deny": 0, "allow": 0}
     example = None
     for row in rows:
         f = row.flow
         if f.skip or row.observed not in ("allow", "deny") or not f.src_ip or not f.dst_ip:
             continue
         key = connection(f.src_ip, f.dst_ip, f.proto, f.port)
-        event = denied.get(key)
-        if row.observed == "deny" and row.expected == "deny":
+        verdict, other = row.observed, "allow" if row.observed == "deny" else "deny"
+        event = by_kind[verdict].get(key)
+        if row.expected == verdict:
             if event is None:
-                problems.append(f"{f.text}: denied, but not in the flow log")
+                problems.append(f"{f.text}: {verdict}, but not in the flow log as such")
             elif not event.get("explanation"):
                 problems.append(f"{f.text}: in the flow log without an explanation")
             else:
-                found += 1
-                example = example or event
-        elif row.observed == "allow" and event is not None:
-            problems.append(f"{f.text}: connected, yet the flow log says denied "
-                            f"({event.get('explanation', '')})")
+                found[verdict] += 1
+                if verdict == "deny":
+                    example = example or event
+        if key in by_kind[other]:
+            problems.append(f"{f.text}: observed {verdict}, yet the flow log says "
+                            f"{other} ({by_kind[other][key].get('explanation', '')})")
     suppressed = sum(int(e.get("count", 0)) for e in events if e.get("event") == "suppressed")
-    summary = (f"flow log: {len(events)} line(s), {len(denied)} denied connection(s); "
-               f"{found} denied flow(s) found in it")
+    summary = (f"flow log: {len(events)} line(s); {found['deny']} denied and {found['allow']} "
+               f"allowed flow(s) found in it as such")
     if suppressed:
         summary += f", {suppressed} event(s) suppressed by the rate limit"
     if example:

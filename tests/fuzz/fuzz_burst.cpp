@@ -322,7 +322,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       Decision one = decide_frame_with(frames[i], lengths[i], parsed, &tables, generation,
                                        single.flows, single.fragments, now, config, single.counters,
                                        firewall_detail::PolicyClassifier{});
-      if (one.passed() != decisions[i].passed() || one.reason != decisions[i].reason) {
+      if (one.passed() != decisions[i].passed() || one.reason != decisions[i].reason ||
+          one.opened != decisions[i].opened || one.from_responder != decisions[i].from_responder) {
         fail("decide_burst() and decide_frame() disagree on a frame");
       }
       if (decisions[i].passed()) check_passed(frames[i], lengths[i], tables, config, history);

@@ -83,6 +83,17 @@ TEST(FlowLogLine, ExplainedWithLaterTablesSaysWhich) {
             std::string::npos);
 }
 
+TEST(FlowLogLine, AnAllowedConnectionNamesTheRuleThatAllowedIt) {
+  auto tables = shop_tables(2);
+  const JsonValue j = parsed(format_flow_event(event(kClient, kWeb, 6, 80, DropReason::none, 2),
+                                               tables.get(), "net_af_packet0"));
+  EXPECT_EQ(j.string_at("event"), "allowed");
+  EXPECT_EQ(j.string_at("src_pod"), "shop/client");
+  EXPECT_EQ(j.string_at("explanation"),
+            "egress: shop/client not isolated; ingress: shop/web isolated by "
+            "[shop/web-from-client], allowed by shop/web-from-client ingress rule 0");
+}
+
 TEST(FlowLogLine, ProtocolsWithoutPortsHaveNone) {
   auto tables = shop_tables(1);
   const JsonValue j = parsed(format_flow_event(

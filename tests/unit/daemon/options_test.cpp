@@ -61,6 +61,12 @@ TEST(DaemonOptions, FlowLogFlags) {
   ASSERT_TRUE(p.options) << p.error;
   EXPECT_EQ(p.options->flow_log, "/var/log/flows.jsonl");
   EXPECT_EQ(p.options->flow_log_rate, 7u);
+  EXPECT_FALSE(p.options->flow_log_allowed);
+  EXPECT_TRUE(parse({"--manifests", "/m", "--flow-log", "-", "--flow-log-allowed"})
+                  .options->flow_log_allowed);
+  // Allowed connections go to the flow log: without one, asking for them is a mistake.
+  EXPECT_EQ(parse({"--manifests", "/m", "--flow-log-allowed"}).error,
+            "--flow-log-allowed needs --flow-log FILE");
 }
 
 TEST(DaemonOptions, BadFlagsSayWhich) {

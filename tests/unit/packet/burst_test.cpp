@@ -183,6 +183,8 @@ TEST(DecideBurst, SameAsFrameByFrameWhateverTheBurstSizes) {
     for (size_t i = 0; i < frames.size(); ++i) {
       EXPECT_EQ(got[i].action, expected[i].action) << "frame " << i;
       EXPECT_EQ(got[i].reason, expected[i].reason) << "frame " << i;
+      EXPECT_EQ(got[i].opened, expected[i].opened) << "frame " << i;
+      EXPECT_EQ(got[i].from_responder, expected[i].from_responder) << "frame " << i;
     }
     expect_same(burst.counters, one.counters);
     EXPECT_EQ(burst.flows.size(), one.flows.size());
@@ -257,6 +259,8 @@ TEST(DecideBurst, SameAsFrameByFrameAcrossExpiryAndPolicyChanges) {
       for (size_t i = 0; i < frames.size(); ++i) {
         EXPECT_EQ(got[i].action, expected[i].action) << "frame " << i;
         EXPECT_EQ(got[i].reason, expected[i].reason) << "frame " << i;
+        EXPECT_EQ(got[i].opened, expected[i].opened) << "frame " << i;
+        EXPECT_EQ(got[i].from_responder, expected[i].from_responder) << "frame " << i;
       }
       expect_same(burst.counters, one.counters);
       EXPECT_EQ(burst.counters.flows_rechecked, one.counters.flows_rechecked);

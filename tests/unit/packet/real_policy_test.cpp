@@ -42,8 +42,12 @@ class RealPolicy : public ::testing::Test {
 };
 
 TEST_F(RealPolicy, ClientReachesWebRogueDoesNot) {
-  EXPECT_TRUE(send(tcp4(kClient, kWeb, 40000, 80, syn)).passed());
-  EXPECT_TRUE(send(tcp4(kWeb, kClient, 80, 40000, syn | ack)).passed());
+  Decision opening = send(tcp4(kClient, kWeb, 40000, 80, syn));
+  EXPECT_TRUE(opening.passed());
+  EXPECT_TRUE(opening.opened);  // the flow log's "allowed" events come from this bit
+  Decision reply = send(tcp4(kWeb, kClient, 80, 40000, syn | ack));
+  EXPECT_TRUE(reply.passed());
+  EXPECT_FALSE(reply.opened);
   EXPECT_EQ(send(tcp4(kRogue, kWeb, 40000, 80, syn)).reason, DropReason::policy_denied);
   EXPECT_EQ(send(tcp4(kClient, kWeb, 40001, 8080, syn)).reason, DropReason::policy_denied);
   // web is not isolated for egress and client not for ingress: web may open to client.
