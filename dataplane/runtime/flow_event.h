@@ -5,8 +5,9 @@
 // Three kinds: a new connection the policy denies (policy_denied), an established one that a
 // policy change cut (policy_revoked, --established=recheck), and, when asked for
 // (--flow-log-allowed), a new connection the policy allows (reason none). Each worker hands its
-// events to the control thread through a FlowEventQueue; the control thread explains them against
-// the live tables and writes them out (control/daemon/flow_log.h). Plain data, no DPDK.
+// events to the control thread through its own single-producer queue (Worker::events_); the
+// control thread explains them against the live tables and writes them out
+// (control/daemon/flow_log.h). Plain data, no DPDK.
 
 #include <cstdint>
 

@@ -29,7 +29,8 @@ class PacketFilter {
   }
 
   // What the general parser read of frame `i` of the last judge_burst(). Meaningful for a frame
-  // it dropped with a policy verdict (is_flow_event_reason()): those always take that path.
+  // it dropped with a policy verdict (is_flow_event_reason()) or whose decision opened a flow:
+  // those always take that path (the express lane only passes frames of open flows).
   const ParsedPacket& parsed(uint32_t i) const { return burst_.parsed[i]; }
 
   // A bounded sweep of expired flows and fragments. The worker calls it every kSweepPeriodNs
