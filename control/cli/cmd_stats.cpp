@@ -65,16 +65,17 @@ void print_totals(const JsonValue* totals, bool all) {
 
 void print_ports(const JsonValue* ports) {
   if (ports == nullptr || ports->array.empty()) return;
-  std::printf("\n%-4s %-22s %-16s %12s %12s %12s %9s %10s\n", "port", "name", "driver", "rx", "tx",
-              "dropped", "tx_full", "flooded");
+  std::printf("\n%-4s %-22s %-15s %-16s %12s %12s %12s %9s %10s\n", "port", "name", "iface",
+              "driver", "rx", "tx", "dropped", "tx_full", "flooded");
   for (const JsonValue& p : ports->array) {
     const JsonValue* c = p.get("counters");
-    std::printf("%-4" PRIu64 " %-22s %-16s %12" PRIu64 " %12" PRIu64 " %12" PRIu64 " %9" PRIu64
-                " %10" PRIu64 "\n",
+    const std::string iface = p.string_at("iface").value_or("");
+    std::printf("%-4" PRIu64 " %-22s %-15s %-16s %12" PRIu64 " %12" PRIu64 " %12" PRIu64
+                " %9" PRIu64 " %10" PRIu64 "\n",
                 uint64_t(p.number_at("id").value_or(0)), p.string_at("name").value_or("").c_str(),
-                p.string_at("driver").value_or("").c_str(), counter(c, "rx_packets"),
-                counter(c, "tx_packets"), counter(c, "dropped"), counter(c, "tx_full"),
-                counter(c, "flooded"));
+                iface.empty() ? "-" : iface.c_str(), p.string_at("driver").value_or("").c_str(),
+                counter(c, "rx_packets"), counter(c, "tx_packets"), counter(c, "dropped"),
+                counter(c, "tx_full"), counter(c, "flooded"));
   }
 }
 

@@ -105,7 +105,7 @@ void ControlLoop::drain_flow_events(bool closing) {
   // them, so they stay alive for the whole call.
   log->write(
       flow_events_, dataplane_.live_tables(),
-      [this](uint16_t port) { return dataplane_.port_name(port); }, Clock::now());
+      [this](uint16_t port) { return dataplane_.port_label(port); }, Clock::now());
   if (closing) log->settle(Clock::now(), true);
 }
 
@@ -148,7 +148,7 @@ std::string counters_object(const CounterSnapshot::Counters& counters) {
 
 }  // namespace
 
-// {"ok":true,"generation":N,"totals":{...},"ports":[{"id","name","driver","counters"}],
+// {"ok":true,"generation":N,"totals":{...},"ports":[{"id","name","iface","driver","counters"}],
 //  "workers":[{"index","lcore","generation","counters"}]}
 std::string ControlLoop::stats_json() {
   const CounterSnapshot s = dataplane_.counters();
@@ -158,6 +158,7 @@ std::string ControlLoop::stats_json() {
     ports += JsonObjectWriter()
                  .add("id", uint64_t(p.id))
                  .add("name", p.name)
+                 .add("iface", p.iface)
                  .add("driver", p.driver)
                  .add_raw("counters", counters_object(p.counters))
                  .str();

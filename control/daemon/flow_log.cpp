@@ -31,6 +31,10 @@ std::string protocol_name(uint8_t ip_proto) {
   }
 }
 
+bool is_icmp(uint8_t ip_proto) {
+  return ip_proto == 1 || ip_proto == 58;
+}
+
 // RFC 3339 in UTC, to the millisecond: what log pipelines parse without being told how.
 std::string utc_time(uint64_t unix_ns) {
   const std::time_t seconds = std::time_t(unix_ns / 1'000'000'000);
@@ -62,7 +66,7 @@ const char* flow_event_name(DropReason reason) {
 }  // namespace
 
 std::string format_flow_event(const FlowEvent& event, const PolicyTables* tables,
-                              const std::string& port_name) {
+                              const PortLabel& port) {
   const bool ported = protocol_has_ports(event.ip_proto);
   JsonObjectWriter line;
   line.add("time", utc_time(event.unix_ns))
@@ -72,6 +76,9 @@ std::string format_flow_event(const FlowEvent& event, const PolicyTables* tables
   if (ported) line.add("sport", uint64_t(event.sport));
   line.add("dst", event.dst.to_string());
   if (ported) line.add("dport", uint64_t(event.dport));
+  if (is_icmp(event.ip_proto)) {
+    line.add("icmp_type", uint64_t(event.icmp_type)).add("icmp_code", uint64_t(event.icmp_code));
+  }
   std::string explanation;
   if (tables != nullptr) {
     const Explanation why = explain(*tables, FlowQuery{event.src, event.dst, event.ip_proto,
@@ -80,9 +87,9 @@ std::string format_flow_event(const FlowEvent& event, const PolicyTables* tables
         .add("dst_pod", address_name(*tables, why.dst));
     explanation = format_explanation(*tables, why);
   }
-  line.add("port", port_name)
-      .add("worker", uint64_t(event.worker))
-      .add("generation", event.generation);
+  line.add("port", port.name);
+  if (!port.iface.empty()) line.add("iface", port.iface);
+  line.add("worker", uint64_t(event.worker)).add("generation", event.generation);
   if (tables != nullptr) {
     // The policy may have changed again since the worker judged the packet.
     if (tables->generation != event.generation) line.add("explained_with", tables->generation);

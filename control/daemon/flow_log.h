@@ -6,7 +6,7 @@
 //
 //   {"time":"2026-11-27T21:07:08.123Z","event":"denied","proto":"tcp","src":"198.18.0.5",
 //    "sport":41234,"dst":"198.18.0.9","dport":80,"src_pod":"default/rogue",
-//    "dst_pod":"default/web","port":"net_af_packet1","worker":0,"generation":3,
+//    "dst_pod":"default/web","port":"net_af_packet1","iface":"veth1","worker":0,"generation":3,
 //    "explanation":"egress: default/rogue not isolated; ingress: default/web isolated by ..."}
 //
 // Lines are rate-limited: a flood of denied attempts costs the control thread bounded work and
@@ -31,12 +31,12 @@ namespace podwall {
 // explanation and pod names come from it, and "explained_with" names its generation when that
 // is not the one that judged the event.
 std::string format_flow_event(const FlowEvent& event, const PolicyTables* tables,
-                              const std::string& port_name);
+                              const PortLabel& port);
 
 class FlowLog {
  public:
   using Clock = std::chrono::steady_clock;
-  using PortNamer = std::function<std::string(uint16_t port)>;
+  using PortNamer = std::function<PortLabel(uint16_t port)>;
 
   // Opens `path` for appending, or standard output for "-". `lines_per_second` bounds the
   // event lines written in any one second (at least 1). nullptr and a message on failure.

@@ -224,10 +224,10 @@ const PolicyTables* Dataplane::live_tables() const {
   return impl_->publisher ? impl_->publisher->current() : nullptr;
 }
 
-std::string Dataplane::port_name(uint16_t port) const {
+PortLabel Dataplane::port_label(uint16_t port) const {
   for (const PortPlan& p : impl_->ports)
-    if (p.port_id == port) return p.name;
-  return "port " + std::to_string(port);
+    if (p.port_id == port) return {p.name, p.iface};
+  return {"port " + std::to_string(port), ""};
 }
 
 std::string Dataplane::format_counters() const {
@@ -246,12 +246,13 @@ std::string Dataplane::format_counters() const {
   char line[256];
   for (const PortPlan& p : d.ports) {
     PortTotals pt = p.port_id < t.port.size() ? t.port[p.port_id] : PortTotals{};
+    const std::string iface = p.iface.empty() ? "" : " (" + p.iface + ")";
     std::snprintf(line, sizeof(line),
-                  "  port %u %s: rx=%" PRIu64 " rx_bytes=%" PRIu64 " tx=%" PRIu64
+                  "  port %u %s%s: rx=%" PRIu64 " rx_bytes=%" PRIu64 " tx=%" PRIu64
                   " tx_bytes=%" PRIu64 " tx_full=%" PRIu64 " flooded=%" PRIu64 " dropped=%" PRIu64
                   "\n",
-                  p.port_id, p.name.c_str(), pt.rx_packets, pt.rx_bytes, pt.tx_packets, pt.tx_bytes,
-                  pt.tx_full, pt.flooded, pt.dropped());
+                  p.port_id, p.name.c_str(), iface.c_str(), pt.rx_packets, pt.rx_bytes,
+                  pt.tx_packets, pt.tx_bytes, pt.tx_full, pt.flooded, pt.dropped());
     out += line;
   }
   for (const auto& w : d.workers) {
@@ -278,6 +279,7 @@ CounterSnapshot Dataplane::counters() const {
     const PortTotals pt = p.port_id < t.port.size() ? t.port[p.port_id] : PortTotals{};
     CounterSnapshot::Port port{p.port_id,
                                p.name,
+                               p.iface,
                                p.driver,
                                {{"rx_packets", pt.rx_packets},
                                 {"rx_bytes", pt.rx_bytes},

@@ -69,6 +69,7 @@ struct CounterSnapshot {
   struct Port {
     uint16_t id = 0;
     std::string name;
+    std::string iface;  // the kernel interface behind the port, or ""
     std::string driver;
     Counters counters;  // rx_packets .. flooded, dropped, then drop_<reason> (pipeline only)
   };
@@ -146,8 +147,9 @@ class Dataplane {
   // the first publish(). Valid until this thread next calls publish() or reclaim().
   const PolicyTables* live_tables() const;
 
-  // The name EAL gave a port (e.g. net_af_packet0), or "port N" for one not in the bridge.
-  std::string port_name(uint16_t port) const;
+  // The name EAL gave a port (e.g. net_af_packet0; "port N" for one not in the bridge) and the
+  // kernel interface behind it, if any.
+  PortLabel port_label(uint16_t port) const;
 
   // Counters as human-readable text (what the daemon prints periodically and at exit).
   std::string format_counters() const;

@@ -10,6 +10,7 @@
 // (control/daemon/flow_log.h). Plain data, no DPDK.
 
 #include <cstdint>
+#include <string>
 
 #include "dataplane/packet/drop_reason.h"
 #include "dataplane/policy/ip_address.h"
@@ -26,9 +27,19 @@ struct FlowEvent {
   uint16_t sport = 0;  // 0 for protocols without ports
   uint16_t dport = 0;
   uint8_t ip_proto = 0;
+  // ICMP and ICMPv6: the type and code of the packet judged (for a connection cut when its
+  // reply arrived, the reply's). 0 for other protocols.
+  uint8_t icmp_type = 0;
+  uint8_t icmp_code = 0;
   DropReason reason = DropReason::none;  // policy_denied, policy_revoked, or none: allowed
   uint16_t in_port = 0;                  // the DPDK port the packet arrived on
   uint16_t worker = 0;
+};
+
+// The port an event's packet arrived on, as the flow log names it.
+struct PortLabel {
+  std::string name;   // EAL's name, e.g. net_af_packet0
+  std::string iface;  // the kernel interface behind the port (its iface= argument), or ""
 };
 
 // Is a drop of this reason a policy verdict that the flow log reports? (Allowed connections are

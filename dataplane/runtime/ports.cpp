@@ -1,8 +1,12 @@
 #include "dataplane/runtime/ports.h"
 
+#include <rte_dev.h>
+#include <rte_devargs.h>
+
 #include <algorithm>
 #include <cstring>
 
+#include "dataplane/runtime/devargs.h"
 #include "dataplane/runtime/log.h"
 #include "dataplane/runtime/mac_table.h"
 
@@ -38,6 +42,10 @@ bool plan_port(uint16_t port_id, uint16_t queues, uint16_t rx_descriptors, uint1
   rte_eth_dev_get_name_by_port(port_id, name);
   plan.port_id = port_id;
   plan.name = name;
+  if (info.device != nullptr) {
+    const rte_devargs* args = rte_dev_devargs(info.device);
+    if (args != nullptr && args->args != nullptr) plan.iface = devargs_value(args->args, "iface");
+  }
   plan.driver = info.driver_name ? info.driver_name : "?";
   plan.queues = std::max<uint16_t>(
       1, std::min<uint16_t>(queues, std::min(info.max_rx_queues, info.max_tx_queues)));
@@ -118,11 +126,13 @@ bool start_port(PortPlan& plan, rte_mempool* pool, std::string& error) {
   }
   uint16_t mtu = 0;
   if (rte_eth_dev_get_mtu(port, &mtu) == 0) plan.mtu = mtu;
+  const std::string iface = plan.iface.empty() ? "" : ", iface " + plan.iface;
   PW_LOG(port, INFO,
-         "%s (port %u, %s): %u queue pair(s), %u/%u rx/tx descriptors, MTU %u, "
+         "%s (port %u, %s%s): %u queue pair(s), %u/%u rx/tx descriptors, MTU %u, "
          "promiscuous %s\n",
-         plan.name.c_str(), port, plan.driver.c_str(), plan.queues, plan.rx_descriptors,
-         plan.tx_descriptors, plan.mtu, rte_eth_promiscuous_get(port) == 1 ? "on" : "off");
+         plan.name.c_str(), port, plan.driver.c_str(), iface.c_str(), plan.queues,
+         plan.rx_descriptors, plan.tx_descriptors, plan.mtu,
+         rte_eth_promiscuous_get(port) == 1 ? "on" : "off");
   return true;
 }
 

@@ -16,6 +16,7 @@ namespace podwall {
 struct PortPlan {
   uint16_t port_id = 0;
   std::string name;
+  std::string iface;  // the kernel interface behind the port (its iface= argument), or ""
   std::string driver;
   uint16_t queues = 1;          // rx and tx queue pairs
   uint16_t rx_descriptors = 0;  // per queue, after the PMD's limits

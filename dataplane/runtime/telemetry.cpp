@@ -65,6 +65,7 @@ int cmd_port(const char*, const char* params, rte_tel_data* d) {
   rte_tel_data_start_dict(d);
   rte_tel_data_add_dict_u64(d, "port_id", plan->port_id);
   rte_tel_data_add_dict_string(d, "name", plan->name.c_str());
+  rte_tel_data_add_dict_string(d, "iface", plan->iface.c_str());
   rte_tel_data_add_dict_string(d, "driver", plan->driver.c_str());
   rte_tel_data_add_dict_u64(d, "mtu", plan->mtu);
   rte_tel_data_add_dict_u64(d, "queues", plan->queues);

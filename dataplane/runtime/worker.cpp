@@ -293,6 +293,12 @@ void Worker::report(uint32_t judged, uint16_t in_port, const Decision& decision,
   event.sport = decision.from_responder ? tuple->dport : tuple->sport;
   event.dport = decision.from_responder ? tuple->sport : tuple->dport;
   event.ip_proto = tuple->ip_proto;
+  // An ICMP error is reported as the connection it is about (tracked_tuple() gives its inner
+  // packet), so only a message that is its own flow carries its type and code.
+  if (tuple == &packet.tuple && tuple->icmp_kind != IcmpKind::none) {
+    event.icmp_type = tuple->icmp_type;
+    event.icmp_code = packet.icmp_code;
+  }
   event.reason = decision.reason;
   event.in_port = in_port;
   event.worker = uint16_t(setup_.index);

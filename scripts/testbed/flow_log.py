@@ -33,6 +33,14 @@ def _proto(proto: str, dst_ip: str) -> str:
     return proto
 
 
+def _echo_request(dst_ip: str) -> tuple[int, int]:
+    return (128, 0) if ipaddress.ip_address(dst_ip).version == 6 else (8, 0)
+
+
+def _icmp_message(event: dict) -> tuple:
+    return (event.get("icmp_type"), event.get("icmp_code"))
+
+
 def connection(src_ip: str, dst_ip: str, proto: str, port: int) -> tuple:
     """A connection as the log names it: addresses normalised, no port for ICMP."""
     return (ipaddress.ip_address(src_ip), ipaddress.ip_address(dst_ip), _proto(proto, dst_ip),
@@ -82,9 +90,13 @@ def check_counts(events: list[dict], counters: dict[str, int]) -> list[str]:
     return problems
 
 
-def check_rows(events: list[dict], rows) -> tuple[str, list[str]]:
-    """Holds the log against a scenario's probed rows (lab.Row): a summary line and problems."""
+def check_rows(events: list[dict], rows,
+               ports_by_address: dict[str, str] | None = None) -> tuple[str, list[str]]:
+    """Holds the log against a scenario's probed rows (lab.Row): a summary line and problems.
+    With `ports_by_address` (pod address -> the interface its DPDK port sits on), each line
+    must also name the interface the connection's first packet came in by: the source's."""
     by_kind = {"deny": logged(events, "denied"), "allow": logged(events, "allowed")}
+    ports = {ipaddress.ip_address(a): dev for a, dev in (ports_by_address or {}).items()}
     problems = []
     found = {"deny": 0, "allow": 0}
     example = None
@@ -100,6 +112,12 @@ def check_rows(events: list[dict], rows) -> tuple[str, list[str]]:
                 problems.append(f"{f.text}: {verdict}, but not in the flow log as such")
             elif not event.get("explanation"):
                 problems.append(f"{f.text}: in the flow log without an explanation")
+            elif f.proto == "icmp" and _icmp_message(event) != _echo_request(f.dst_ip):
+                problems.append(f"{f.text}: a ping, logged as ICMP type/code "
+                                f"{_icmp_message(event)} instead of {_echo_request(f.dst_ip)}")
+            elif ports and event.get("iface") != ports.get(key[0]):
+                problems.append(f"{f.text}: logged as arriving on {event.get('iface')!r}, not on "
+                                f"{ports.get(key[0])!r}, the source's port")
             else:
                 found[verdict] += 1
                 if verdict == "deny":

@@ -202,8 +202,11 @@ def run_scenario(path: Path, opts: Options, printer: Printer | None = None) -> R
     run = names.Run()
     bed = Testbed(scenario, port_type, run=run, python=opts.python)
     dp = None
+    ports_by_address: dict[str, str] = {}  # pod address -> the interface of its DPDK port
     try:
         bed.build()
+        ports_by_address = {a: att.host_if for att in bed.attachments
+                            for a in att.endpoint.addresses}
         bed.write_manifests()
         evals = podwallctl_eval(opts.podwallctl, bed.manifest_dir, scenario.flows)
         dp = make_fabric(opts, run, bed, res.log_path, res.flow_log_path)
@@ -242,7 +245,8 @@ def run_scenario(path: Path, opts: Options, printer: Printer | None = None) -> R
         # Read once the daemon has stopped: its last events are written on the way out.
         try:
             events = flow_log.read(res.flow_log_path)
-            res.flow_log_summary, res.flow_log_problems = flow_log.check_rows(events, res.rows)
+            res.flow_log_summary, res.flow_log_problems = flow_log.check_rows(
+                events, res.rows, ports_by_address)
             res.flow_log_problems += flow_log.check_counts(events, final_counters(dp.log_text()))
             res.flow_log_problems += flow_log.check_times(events, started_unix, time.time())
         except ValueError as e:

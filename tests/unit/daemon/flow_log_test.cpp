@@ -51,8 +51,9 @@ JsonValue parsed(const std::string& line) {
 
 TEST(FlowLogLine, ADeniedConnectionNamesPodsAndThePolicyThatIsolates) {
   auto tables = shop_tables(3);
-  const std::string line = format_flow_event(
-      event(kRogue, kWeb, 6, 80, DropReason::policy_denied, 3), tables.get(), "net_af_packet2");
+  const std::string line =
+      format_flow_event(event(kRogue, kWeb, 6, 80, DropReason::policy_denied, 3), tables.get(),
+                        {"net_af_packet2", "pw1a2b3c02"});
   const JsonValue j = parsed(line);
   EXPECT_EQ(j.string_at("time"), "2026-11-27T21:07:08.123Z");
   EXPECT_EQ(j.string_at("event"), "denied");
@@ -64,6 +65,7 @@ TEST(FlowLogLine, ADeniedConnectionNamesPodsAndThePolicyThatIsolates) {
   EXPECT_EQ(j.string_at("src_pod"), "shop/rogue");
   EXPECT_EQ(j.string_at("dst_pod"), "shop/web");
   EXPECT_EQ(j.string_at("port"), "net_af_packet2");
+  EXPECT_EQ(j.string_at("iface"), "pw1a2b3c02");
   EXPECT_EQ(j.number_at("generation"), 3);
   EXPECT_EQ(j.get("explained_with"), nullptr);
   EXPECT_EQ(j.string_at("explanation"),
@@ -74,7 +76,7 @@ TEST(FlowLogLine, ADeniedConnectionNamesPodsAndThePolicyThatIsolates) {
 TEST(FlowLogLine, ExplainedWithLaterTablesSaysWhich) {
   auto tables = shop_tables(5);
   const JsonValue j = parsed(format_flow_event(
-      event(kClient, kWeb, 6, 80, DropReason::policy_revoked, 4), tables.get(), "p"));
+      event(kClient, kWeb, 6, 80, DropReason::policy_revoked, 4), tables.get(), {"p", ""}));
   EXPECT_EQ(j.string_at("event"), "revoked");
   EXPECT_EQ(j.number_at("generation"), 4);
   EXPECT_EQ(j.number_at("explained_with"), 5);
@@ -86,9 +88,10 @@ TEST(FlowLogLine, ExplainedWithLaterTablesSaysWhich) {
 TEST(FlowLogLine, AnAllowedConnectionNamesTheRuleThatAllowedIt) {
   auto tables = shop_tables(2);
   const JsonValue j = parsed(format_flow_event(event(kClient, kWeb, 6, 80, DropReason::none, 2),
-                                               tables.get(), "net_af_packet0"));
+                                               tables.get(), {"net_af_packet0", ""}));
   EXPECT_EQ(j.string_at("event"), "allowed");
   EXPECT_EQ(j.string_at("src_pod"), "shop/client");
+  EXPECT_EQ(j.get("iface"), nullptr);  // a port with no kernel interface behind it
   EXPECT_EQ(j.string_at("explanation"),
             "egress: shop/client not isolated; ingress: shop/web isolated by "
             "[shop/web-from-client], allowed by shop/web-from-client ingress rule 0");
@@ -96,14 +99,29 @@ TEST(FlowLogLine, AnAllowedConnectionNamesTheRuleThatAllowedIt) {
 
 TEST(FlowLogLine, ProtocolsWithoutPortsHaveNone) {
   auto tables = shop_tables(1);
-  const JsonValue j = parsed(format_flow_event(
-      event(kRogue, kWeb, 1, 0, DropReason::policy_denied, 1), tables.get(), "p"));
+  FlowEvent ping = event(kRogue, kWeb, 1, 0, DropReason::policy_denied, 1);
+  ping.icmp_type = 8;  // echo request
+  const JsonValue j = parsed(format_flow_event(ping, tables.get(), {"p", ""}));
   EXPECT_EQ(j.string_at("proto"), "icmp");
   EXPECT_EQ(j.get("sport"), nullptr);
   EXPECT_EQ(j.get("dport"), nullptr);
+  // What kind of ICMP message met the verdict: a ping, not some other message.
+  EXPECT_EQ(j.number_at("icmp_type"), 8);
+  EXPECT_EQ(j.number_at("icmp_code"), 0);
+  FlowEvent unreachable = event(kRogue, kWeb, 58, 0, DropReason::policy_denied, 1);
+  unreachable.icmp_type = 1;
+  unreachable.icmp_code = 4;
+  const JsonValue v6 = parsed(format_flow_event(unreachable, tables.get(), {"p", ""}));
+  EXPECT_EQ(v6.string_at("proto"), "icmpv6");
+  EXPECT_EQ(v6.number_at("icmp_type"), 1);
+  EXPECT_EQ(v6.number_at("icmp_code"), 4);
+  EXPECT_EQ(parsed(format_flow_event(event(kRogue, kWeb, 6, 80, DropReason::policy_denied, 1),
+                                     tables.get(), {"p", ""}))
+                .get("icmp_type"),
+            nullptr);
   const IpAddress outside = *IpAddress::parse("198.19.0.1");
   EXPECT_EQ(parsed(format_flow_event(event(outside, kWeb, 6, 80, DropReason::policy_denied, 1),
-                                     tables.get(), "p"))
+                                     tables.get(), {"p", ""}))
                 .string_at("src_pod"),
             "external");
 }
@@ -122,7 +140,7 @@ TEST(FlowLog, AFloodIsCutToTheRateAndTheRestCounted) {
   ASSERT_TRUE(log) << error;
   auto tables = shop_tables(1);
   std::vector<FlowEvent> flood(5, event(kRogue, kWeb, 6, 80, DropReason::policy_denied, 1));
-  auto names = [](uint16_t port) { return "port" + std::to_string(port); };
+  auto names = [](uint16_t port) { return PortLabel{"port" + std::to_string(port), ""}; };
   const auto t0 = FlowLog::Clock::now();
   log->write(flood, tables.get(), names, t0);
   EXPECT_EQ(lines_of(dir.file("flows.jsonl")).size(), 2u);
@@ -150,7 +168,11 @@ TEST(FlowLog, ClosingReportsTheLastSecondsSuppressedEvents) {
   std::vector<FlowEvent> two(2, event(kRogue, kWeb, 6, 80, DropReason::policy_denied, 1));
   const auto t0 = FlowLog::Clock::now();
   log->write(
-      two, nullptr, [](uint16_t) { return std::string("p"); }, t0);
+      two, nullptr,
+      [](uint16_t) {
+        return PortLabel{"p", ""};
+      },
+      t0);
   log->settle(t0, true);
   const auto lines = lines_of(dir.file("flows.jsonl"));
   ASSERT_EQ(lines.size(), 2u);
@@ -168,7 +190,7 @@ TEST(FlowLog, ARotatedFileIsFollowedByANewOneAtThePath) {
   auto log = FlowLog::open(path, 100, error);
   ASSERT_TRUE(log) << error;
   const std::vector<FlowEvent> one = {event(kRogue, kWeb, 6, 80, DropReason::policy_denied, 1)};
-  auto names = [](uint16_t) { return std::string("p"); };
+  auto names = [](uint16_t) { return PortLabel{"p", ""}; };
   const auto t0 = FlowLog::Clock::now();
   log->write(one, nullptr, names, t0);
   std::filesystem::rename(path, dir.file("flows.jsonl.1"));
