@@ -100,7 +100,7 @@ void ControlLoop::drain_flow_events(bool closing) {
   FlowLog* log = options_.flow_log;
   if (log == nullptr) return;  // and the workers report nothing (DataplaneConfig::flow_events)
   flow_events_.clear();
-  dataplane_.take_flow_events(flow_events_);
+  log->note_lost(dataplane_.take_flow_events(flow_events_));
   // Explained with the tables in force now: this thread is the one that publishes and frees
   // them, so they stay alive for the whole call.
   log->write(

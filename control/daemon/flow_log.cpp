@@ -169,6 +169,15 @@ void FlowLog::settle(Clock::time_point now, bool closing) {
     std::fflush(out_);
     pending_suppressed_ = 0;
   }
+  if (pending_lost_ > 0) {
+    write_line(JsonObjectWriter()
+                   .add("time", utc_time(unix_now_ns()))
+                   .add("event", "lost")
+                   .add("count", pending_lost_)
+                   .str());
+    std::fflush(out_);
+    pending_lost_ = 0;
+  }
   second_start_ = now;
   budget_ = lines_per_second_;
 }

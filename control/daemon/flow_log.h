@@ -11,7 +11,8 @@
 //
 // Lines are rate-limited: a flood of denied attempts costs the control thread bounded work and
 // the file bounded growth, and a line {"event":"suppressed","count":N,...} says how many events
-// of the last second were left out. When the file is renamed or removed (logrotate), the log
+// of the last second were left out; {"event":"lost","count":N} how many the workers could not
+// queue at all. When the file is renamed or removed (logrotate), the log
 // opens a new one at the same path within a second. DPDK-free; control thread only.
 
 #include <chrono>
@@ -50,13 +51,21 @@ class FlowLog {
   // them once their second is over. Flushes, so a reader sees each batch at once.
   void write(const std::vector<FlowEvent>& events, const PolicyTables* tables,
              const PortNamer& port_name, Clock::time_point now);
-  // Reports the suppressed events of a second that has ended, and reopens the file if it was
-  // rotated away. Call it now and then even when there are no events (the daemon does, every
+  // Counts events that never reached the log because a worker's queue was full when it judged
+  // them (the control thread had fallen behind: flow_events_lost). Reported with the second's
+  // suppressed events, as {"event":"lost","count":N}, so that the log itself says it has a gap.
+  void note_lost(uint64_t count) {
+    pending_lost_ += count;
+    lost_ += count;
+  }
+  // Reports the suppressed and lost events of a second that has ended, and reopens the file if it
+  // was rotated away. Call it now and then even when there are no events (the daemon does, every
   // loop), and once more at exit.
   void settle(Clock::time_point now, bool closing = false);
 
   uint64_t lines() const { return lines_; }            // event lines written
   uint64_t suppressed() const { return suppressed_; }  // events left out, in all
+  uint64_t lost() const { return lost_; }              // events noted lost, in all
 
  private:
   FlowLog(std::string path, std::FILE* out, unsigned lines_per_second);
@@ -69,8 +78,10 @@ class FlowLog {
   Clock::time_point second_start_{};
   unsigned budget_ = 0;              // event lines left in the current second
   uint64_t pending_suppressed_ = 0;  // left out in the current second
+  uint64_t pending_lost_ = 0;        // noted lost in the current second
   uint64_t lines_ = 0;
   uint64_t suppressed_ = 0;
+  uint64_t lost_ = 0;
 };
 
 }  // namespace podwall

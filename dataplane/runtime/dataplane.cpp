@@ -202,9 +202,11 @@ void Dataplane::service() {
   }
 }
 
-void Dataplane::take_flow_events(std::vector<FlowEvent>& out) {
+uint64_t Dataplane::take_flow_events(std::vector<FlowEvent>& out) {
   Impl& d = *impl_;
   const uint64_t hz = rte_get_tsc_hz();
+  uint64_t lost = 0;
+  for (const auto& w : d.workers) lost += w->counters().flow_events_lost.get();
   for (auto& w : d.workers) {
     for (;;) {
       const size_t first = out.size();
@@ -218,6 +220,9 @@ void Dataplane::take_flow_events(std::vector<FlowEvent>& out) {
       if (n < kFlowEventBatch) break;
     }
   }
+  const uint64_t newly_lost = lost - d.flow_events_lost_taken;
+  d.flow_events_lost_taken = lost;
+  return newly_lost;
 }
 
 const PolicyTables* Dataplane::live_tables() const {

@@ -140,8 +140,10 @@ class Dataplane {
   void service();
 
   // Control thread. Moves the flow events every worker reported since the last call into `out`
-  // (appended; each worker's in order), with unix_ns filled in. Never blocks a worker.
-  void take_flow_events(std::vector<FlowEvent>& out);
+  // (appended; each worker's in order), with unix_ns filled in. Returns how many events the
+  // workers could not report since the last call because their queues were full
+  // (flow_events_lost). Never blocks a worker.
+  uint64_t take_flow_events(std::vector<FlowEvent>& out);
 
   // Control thread: the live generation's tables, to explain flow events with; nullptr before
   // the first publish(). Valid until this thread next calls publish() or reclaim().

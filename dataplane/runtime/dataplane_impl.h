@@ -35,6 +35,8 @@ struct Dataplane::Impl {
   // time for flow events.
   uint64_t clock_tsc = 0;
   uint64_t clock_unix_ns = 0;
+  // The workers' flow_events_lost, summed, when take_flow_events() last looked.
+  uint64_t flow_events_lost_taken = 0;
 
   Totals totals() const {
     Totals t;

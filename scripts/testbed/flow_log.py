@@ -74,16 +74,28 @@ def check_times(events: list[dict], started: float, ended: float, slack: float =
     return problems[:3]
 
 
-def check_counts(events: list[dict], counters: dict[str, int]) -> list[str]:
+def counted(events: list[dict], kind: str) -> int:
+    """The events a log's summary lines of `kind` (suppressed, lost) account for."""
+    return sum(int(e.get("count", 0)) for e in events if e.get("event") == kind)
+
+
+def check_counts(events: list[dict], counters: dict[str, int],
+                 may_lose: bool = False) -> list[str]:
     """The daemon's own count of the events its workers reported (final counters) against the
-    log: every one reached it, as a line or as part of a suppressed count."""
+    log: every one reached it, as a line or as part of a suppressed count, and the log's lost
+    lines add up to the events the workers could not queue -- which, unless `may_lose`, must
+    be none."""
     if "flow_events" not in counters:
         return ["the daemon printed no flow_events counter"]
     problems = []
-    if counters.get("flow_events_lost", 0):
-        problems.append(f"{counters['flow_events_lost']} event(s) lost on the way to the log")
+    lost = counters.get("flow_events_lost", 0)
+    if lost and not may_lose:
+        problems.append(f"{lost} event(s) lost on the way to the log")
+    if counted(events, "lost") != lost:
+        problems.append(f"the workers lost {lost} event(s), the log's lost lines say "
+                        f"{counted(events, 'lost')}")
     lines = sum(1 for e in events if e.get("event") in ("denied", "revoked", "allowed"))
-    suppressed = sum(int(e.get("count", 0)) for e in events if e.get("event") == "suppressed")
+    suppressed = counted(events, "suppressed")
     if lines + suppressed != counters["flow_events"]:
         problems.append(f"the workers reported {counters['flow_events']} event(s), the log holds "
                         f"{lines} line(s) and {suppressed} suppressed")
@@ -125,7 +137,7 @@ def check_rows(events: list[dict], rows,
         if key in by_kind[other]:
             problems.append(f"{f.text}: observed {verdict}, yet the flow log says "
                             f"{other} ({by_kind[other][key].get('explanation', '')})")
-    suppressed = sum(int(e.get("count", 0)) for e in events if e.get("event") == "suppressed")
+    suppressed = counted(events, "suppressed")
     summary = (f"flow log: {len(events)} line(s); {found['deny']} denied and {found['allow']} "
                f"allowed flow(s) found in it as such")
     if suppressed:

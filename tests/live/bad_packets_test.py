@@ -13,6 +13,11 @@ on tcp/80 and udp/53 and nobody else. One case per run (tests/live/meson.build r
       the frames a pod can put on its own wire (raw AF_PACKET socket in the rogue's or the
       client's namespace): tagged denied flows, fragments (orphan, tiny, overlapping, of a
       denied datagram), bad TCP flags, a 9-header IPv6 chain
+  bad_packets_test.py event-flood
+      podwall with a flow log; EVENT_FLOOD denied SYNs rogue -> web from a pcap, written at
+      once, so that the workers judge them faster than the control thread drains their event
+      queues: the log must account for every one, as a line, a suppressed count or a lost
+      count that matches the daemon's flow_events_lost
   bad_packets_test.py syn-flood
       podwall --conntrack-capacity 64 and a connection held open; three times the capacity of
       allowed SYNs from the client: the refused ones are counted and never reach web, the held
@@ -48,6 +53,7 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT / "scripts" / "testbed"))
 sys.path.insert(0, str(HERE))
 
+import flow_log  # noqa: E402
 import frames as fr  # noqa: E402
 import names  # noqa: E402
 import netns  # noqa: E402
@@ -57,6 +63,7 @@ from scenario import Scenario  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "live" / "bad-packets"
 FLOOD_CAPACITY = 64
+EVENT_FLOOD = 50000
 SETTLE_SECONDS = 0.5
 
 
@@ -599,11 +606,15 @@ class PcapFeeder(threading.Thread):
         self.records = 0
         self.error: str | None = None
         self._frames: list[bytes] | None = None
+        self._at_once = False
         self._go = threading.Event()
         self.done = threading.Event()
 
-    def go(self, frames: list[bytes]) -> None:
+    def go(self, frames: list[bytes], at_once: bool = False) -> None:
+        """Writes `frames` after the fillers: one record a write, or with `at_once` all in
+        one write, as fast as the daemon reads them."""
         self._frames = frames
+        self._at_once = at_once
         self._go.set()
 
     def stop(self) -> None:
@@ -631,7 +642,10 @@ class PcapFeeder(threading.Thread):
                     self.fillers += self.BURST
                     self.records += self.BURST
                     time.sleep(0.005)
-                for frame in self._frames or []:
+                if self._at_once:
+                    f.write(b"".join(fr.pcap_record(frame) for frame in self._frames or []))
+                    self.records += len(self._frames or [])
+                for frame in [] if self._at_once else self._frames or []:
                     f.write(fr.pcap_record(frame))
                     self.records += 1
         except OSError as e:
@@ -739,6 +753,73 @@ def case_netns(args) -> int:
 
     body.live = live
     return run_case(args, "bad-packets netns", body)
+
+
+# -- the flow log under a flood of denied connections --------------------------------------
+
+def case_event_flood(args) -> int:
+    scenario = Scenario(DATA)
+    live = Live(args, scenario, "bad-packets-event-flood")
+    live.log_path = live.log_path.with_name("bad-packets-event-flood.log")
+    log_path = live.log_path.with_name("bad-packets-event-flood.flows.jsonl")
+
+    def body(live: Live) -> int:
+        live.bed.build()
+        live.bed.write_manifests()
+        fifo = live.bed.work / "inject.pcap"
+        os.mkfifo(fifo)
+        filler = fr.ether(fr.mac("02:bd:00:00:00:ff"), fr.mac("02:bd:00:00:00:fe"),
+                          fr.ETH_EXPERIMENTAL, b"filler".ljust(46, b"\0"))
+        feeder = PcapFeeder(fifo, filler)
+        feeder.start()
+        p = Pods(live.bed, fake_source=True)
+        # Distinct source ports: each SYN is a new connection, denied, and one event.
+        flood = [p.v4_to_web("rogue", fr.TCP, p.tcp4("rogue", 80, fr.SYN, sport=10000 + i))
+                 for i in range(EVENT_FLOOD)]
+        try:
+            live.start(live.bed.manifest_dir, vdevs=[f"net_pcap0,rx_pcap={fifo}"],
+                       flow_log=log_path)
+            before = settle(live)
+            feeder.go(flood, at_once=True)
+            if not feeder.done.wait(60) or feeder.error:
+                print(f"  MISMATCH: the pcap was not read to its end ({feeder.error or 'stuck'})")
+                return 1
+            after = settle(live)
+            # The log reports a second's suppressed and lost events once that second is over.
+            time.sleep(1.5)
+        finally:
+            feeder.stop()
+        events = flow_log.read(log_path)
+        moved = deltas(before, after)
+        reported, lost = moved.get("flow_events", 0), moved.get("flow_events_lost", 0)
+        lines = sum(1 for e in events if e.get("event") == "denied"
+                    and e.get("src") == p.v4["rogue"] and e.get("dport") == 80)
+        print(f"\n== a flood of {EVENT_FLOOD} denied SYNs rogue -> web tcp/80 from a pcap, "
+              f"with --flow-log {log_path}")
+        print(ROW.format("what", "counter", "expected", "observed", "result"))
+        checks = [
+            ("every SYN denied", "drop_policy_denied", EVENT_FLOOD,
+             moved.get("drop_policy_denied", 0)),
+            ("every denial reported or lost", "flow_events+flow_events_lost", EVENT_FLOOD,
+             reported + lost),
+            ("faster than the control thread drains: some lost", "flow_events_lost", ">0", lost),
+            ("the log's lost lines add up to them", "lost lines", lost,
+             flow_log.counted(events, "lost")),
+            ("the rest are lines or suppressed", "denied lines+suppressed", reported,
+             lines + flow_log.counted(events, "suppressed")),
+        ]
+        failures = 0
+        for what, counter, expected, observed in checks:
+            ok = observed > 0 if expected == ">0" else observed == expected
+            failures += not ok
+            print(ROW.format(what, counter, str(expected), str(observed),
+                             "OK" if ok else "MISMATCH"))
+        failures += alive(live)
+        failures += check_flows(live, "after the flood: the policy still holds")
+        return failures
+
+    body.live = live
+    return run_case(args, "bad-packets event-flood", body)
 
 
 # -- the SYN flood ----------------------------------------------------------------------------
@@ -851,7 +932,7 @@ def case_syn_flood(args) -> int:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("case", choices=("pcap", "netns", "syn-flood"))
+    ap.add_argument("case", choices=("pcap", "netns", "event-flood", "syn-flood"))
     ap.add_argument("--podwall", type=Path, default=ROOT / "build/control/daemon/podwall")
     ap.add_argument("--podwallctl", type=Path, default=ROOT / "build/control/cli/podwallctl")
     ap.add_argument("--timeout", type=float, default=1.5)
@@ -863,7 +944,7 @@ def main() -> int:
     def case() -> int:
         require(args)
         names.clean_stale(log=lambda m: print(m, flush=True))
-        return {"pcap": case_pcap, "netns": case_netns,
+        return {"pcap": case_pcap, "netns": case_netns, "event-flood": case_event_flood,
                 "syn-flood": case_syn_flood}[args.case](args)
 
     return run_main(case)

@@ -126,10 +126,11 @@ class Live:
         self.log_path = log_dir / f"hot-reload-{label}.log"
 
     def start(self, manifest_dir: Path, servers: bool = True, extra: list[str] = (),
-              vdevs: list[str] = ()) -> None:
+              vdevs: list[str] = (), flow_log: Path | None = None) -> None:
         self.dp = fabric.Podwall(self.args.podwall, self.run, "af_packet", self.bed.ports(),
                                  manifest_dir, self.log_path, extra_args=list(extra),
-                                 extra_vdevs=list(vdevs), lcores=lcores(self.workers))
+                                 extra_vdevs=list(vdevs), lcores=lcores(self.workers),
+                                 flow_log=flow_log)
         self.dp.start()
         self.ctl = Control(self.args.podwallctl, self.dp.ctl_socket)
         if servers:

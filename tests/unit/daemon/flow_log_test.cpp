@@ -182,6 +182,40 @@ TEST(FlowLog, ClosingReportsTheLastSecondsSuppressedEvents) {
   EXPECT_EQ(parsed(lines[1]).number_at("count"), 1);
 }
 
+// A worker whose queue is full drops the event rather than wait (flow_events_lost): the log
+// must say that it has a gap, and how large.
+TEST(FlowLog, EventsTheWorkersCouldNotQueueAreReportedAsLost) {
+  test::TempDir dir;
+  std::string error;
+  auto log = FlowLog::open(dir.file("flows.jsonl"), 100, error);
+  ASSERT_TRUE(log) << error;
+  const std::vector<FlowEvent> one = {event(kRogue, kWeb, 6, 80, DropReason::policy_denied, 1)};
+  auto names = [](uint16_t) { return PortLabel{"p", ""}; };
+  const auto t0 = FlowLog::Clock::now();
+  log->note_lost(0);
+  log->write(one, nullptr, names, t0);
+  log->note_lost(5);
+  log->note_lost(2);
+  log->write(one, nullptr, names, t0 + std::chrono::milliseconds(10));
+  EXPECT_EQ(lines_of(dir.file("flows.jsonl")).size(), 2u);  // not before the second is over
+  log->settle(t0 + std::chrono::milliseconds(1100));
+  auto lines = lines_of(dir.file("flows.jsonl"));
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(parsed(lines[2]).string_at("event"), "lost");
+  EXPECT_EQ(parsed(lines[2]).number_at("count"), 7);
+  // Nothing new lost: no line. Lost again, then closing: reported on the way out.
+  log->settle(t0 + std::chrono::milliseconds(2200));
+  log->note_lost(3);
+  log->settle(t0 + std::chrono::milliseconds(2300), true);
+  lines = lines_of(dir.file("flows.jsonl"));
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(parsed(lines[3]).string_at("event"), "lost");
+  EXPECT_EQ(parsed(lines[3]).number_at("count"), 3);
+  EXPECT_EQ(log->lost(), 10u);
+  EXPECT_EQ(log->lines(), 2u);
+  EXPECT_EQ(log->suppressed(), 0u);
+}
+
 // logrotate renames the file (or removes it) and expects the daemon to start a new one.
 TEST(FlowLog, ARotatedFileIsFollowedByANewOneAtThePath) {
   test::TempDir dir;
