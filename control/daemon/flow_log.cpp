@@ -140,7 +140,7 @@ void FlowLog::reopen_if_rotated() {
 }
 
 void FlowLog::write(const std::vector<FlowEvent>& events, const PolicyTables* tables,
-                    const PortNamer& port_name, Clock::time_point now) {
+                    const PortLabeler& port_label, Clock::time_point now) {
   settle(now);
   if (events.empty()) return;
   for (const FlowEvent& event : events) {
@@ -150,7 +150,7 @@ void FlowLog::write(const std::vector<FlowEvent>& events, const PolicyTables* ta
       continue;
     }
     --budget_;
-    write_line(format_flow_event(event, tables, port_name(event.in_port)));
+    write_line(format_flow_event(event, tables, port_label(event.in_port)));
     ++lines_;
   }
   std::fflush(out_);

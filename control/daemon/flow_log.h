@@ -37,7 +37,7 @@ std::string format_flow_event(const FlowEvent& event, const PolicyTables* tables
 class FlowLog {
  public:
   using Clock = std::chrono::steady_clock;
-  using PortNamer = std::function<PortLabel(uint16_t port)>;
+  using PortLabeler = std::function<PortLabel(uint16_t port)>;
 
   // Opens `path` for appending, or standard output for "-". `lines_per_second` bounds the
   // event lines written in any one second (at least 1). nullptr and a message on failure.
@@ -50,7 +50,7 @@ class FlowLog {
   // Writes the events that fit this second's budget, in order; counts the rest and reports
   // them once their second is over. Flushes, so a reader sees each batch at once.
   void write(const std::vector<FlowEvent>& events, const PolicyTables* tables,
-             const PortNamer& port_name, Clock::time_point now);
+             const PortLabeler& port_label, Clock::time_point now);
   // Counts events that never reached the log because a worker's queue was full when it judged
   // them (the control thread had fallen behind: flow_events_lost). Reported with the second's
   // suppressed events, as {"event":"lost","count":N}, so that the log itself says it has a gap.
