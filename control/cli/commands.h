@@ -15,5 +15,6 @@ int run_status(const Args& args);
 int run_stats(const Args& args);
 int run_reload(const Args& args);
 int run_wait(const Args& args);
+int run_flows(const Args& args);
 
 }  // namespace podwall::cli

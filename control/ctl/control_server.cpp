@@ -24,6 +24,9 @@ constexpr size_t kMaxLine = 4096;
 constexpr size_t kMaxOut = 1 << 20;  // a status reply with many errors stays well below this
 constexpr uint64_t kDefaultWaitMs = 30000;
 constexpr uint64_t kMaxWaitMs = 3600 * 1000;
+// A listed flow takes some 200 bytes of JSON: the largest listing stays below kMaxOut.
+constexpr uint64_t kDefaultFlows = 100;
+constexpr uint64_t kMaxFlows = 3000;
 
 // A whole number a generation counter can hold; a double counts exactly up to 2^53.
 bool is_generation_number(double value) {
@@ -211,8 +214,8 @@ void ControlServer::reply(Client& c, const std::string& json) {
 }
 
 void ControlServer::handle_line(Client& c, const std::string& line) {
-  std::string cmd;
-  std::optional<double> generation, timeout_ms;
+  std::string cmd, address;
+  std::optional<double> generation, timeout_ms, limit;
   if (line.front() == '{') {
     auto request = parse_json(line);
     if (!request || request->type != JsonValue::Type::object) {
@@ -222,6 +225,8 @@ void ControlServer::handle_line(Client& c, const std::string& line) {
     cmd = request->string_at("cmd").value_or("");
     generation = request->number_at("generation");
     timeout_ms = request->number_at("timeout_ms");
+    limit = request->number_at("limit");
+    address = request->string_at("address").value_or("");
   } else {
     std::istringstream words(line);
     std::string g, t;
@@ -235,6 +240,7 @@ void ControlServer::handle_line(Client& c, const std::string& line) {
       double v = std::strtod(t.c_str(), &end);
       if (*end == '\0') timeout_ms = v;
     }
+    if (cmd == "flows") limit = generation;  // `flows N`
   }
   if (cmd == "status") {
     reply(c, handler_.status_json());
@@ -258,8 +264,12 @@ void ControlServer::handle_line(Client& c, const std::string& line) {
     c.wait_generation = uint64_t(*generation);
     c.wait_deadline = Clock::now() + std::chrono::milliseconds(ms);
     check_waits(Clock::now());
+  } else if (cmd == "flows") {
+    uint64_t n = kDefaultFlows;
+    if (limit && *limit >= 0) n = uint64_t(std::min(*limit, double(kMaxFlows)));  // not NaN
+    reply(c, handler_.flows_json(n, address));
   } else {
-    reply(c, error_reply("unknown command '" + cmd + "' (status, reload, wait)"));
+    reply(c, error_reply("unknown command '" + cmd + "' (status, stats, reload, wait, flows)"));
   }
 }
 

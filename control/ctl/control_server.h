@@ -5,9 +5,12 @@
 //   {"cmd":"stats"}                                    stats
 //   {"cmd":"reload"}                                   reload
 //   {"cmd":"wait","generation":N,"timeout_ms":T}       wait N [T]
+//   {"cmd":"flows","limit":N,"address":"IP"}           flows [N]
 // Replies carry "ok": true or false; a failure has "error". `wait` is answered once every
 // worker runs generation N or later ("ok":true), or after T ms ("ok":false,"error":"timeout");
-// other requests are answered at once. Each connection handles one request at a time.
+// other requests are answered at once (`flows` after the workers have walked their tables,
+// which holds the control thread for up to a second or two). Each connection handles one
+// request at a time.
 //
 // Thread: the control thread owns the server; the owner poll()s the descriptors fill() gives it
 // and hands the results back to serve(). Nothing blocks: sockets are non-blocking, and a
@@ -33,6 +36,9 @@ class ControlHandler {
   virtual uint64_t reload() = 0;
   // The generation every running worker has reached (the lowest among them).
   virtual uint64_t generation_everywhere() = 0;
+  // A whole reply object listing at most `limit` tracked connections, those with `address` at
+  // either end if it is not empty.
+  virtual std::string flows_json(uint64_t limit, const std::string& address) = 0;
 };
 
 class ControlServer {

@@ -8,11 +8,16 @@
 
 #include "control/ctl/json.h"
 #include "control/daemon/signals.h"
+#include "dataplane/policy/explain.h"
 
 namespace podwall {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// How long `podwallctl flows` waits for the workers' walks: a full 1 M-entry table takes about a
+// thousand worker loops, milliseconds when idle and some tens under load.
+constexpr std::chrono::milliseconds kFlowListingTimeout{2000};
 
 double ms(std::chrono::nanoseconds d) {
   return std::chrono::duration<double, std::milli>(d).count();
@@ -181,6 +186,54 @@ std::string ControlLoop::stats_json() {
       .add_raw("totals", counters_object(s.totals))
       .add_raw("ports", ports)
       .add_raw("workers", workers)
+      .str();
+}
+
+// {"ok":true,"tracked":N,"matching":M,"truncated":B,"complete":B,"flows":[{"worker","proto",
+//  "src","sport","dst","dport","src_pod","dst_pod","state","expires_in_ms","generation"}]}
+// tracked: live flows on every worker; matching: those with `address` at an end (all without
+// one), of which the first `limit` are listed.
+std::string ControlLoop::flows_json(uint64_t limit, const std::string& address) {
+  std::optional<IpAddress> only;
+  if (!address.empty() && !(only = IpAddress::parse(address))) {
+    return JsonObjectWriter()
+        .add("ok", false)
+        .add("error", "not an IP address: '" + address + "'")
+        .str();
+  }
+  const FlowListing listing = dataplane_.list_flows(kFlowListingTimeout);
+  const PolicyTables* tables = dataplane_.live_tables();
+  std::string flows = "[";
+  uint64_t matching = 0;
+  for (const FlowRecord& f : listing.flows) {
+    if (only && f.src != *only && f.dst != *only) continue;
+    if (++matching > limit) continue;
+    JsonObjectWriter flow;
+    flow.add("worker", uint64_t(f.worker))
+        .add("proto", ip_protocol_name(f.ip_proto))
+        .add("src", f.src.to_string());
+    const bool ported = protocol_has_ports(f.ip_proto);
+    if (ported) flow.add("sport", uint64_t(f.sport));
+    flow.add("dst", f.dst.to_string());
+    if (ported) flow.add("dport", uint64_t(f.dport));
+    if (tables != nullptr) {
+      flow.add("src_pod", address_name(*tables, describe_address(*tables, f.src)))
+          .add("dst_pod", address_name(*tables, describe_address(*tables, f.dst)));
+    }
+    flow.add("state", flow_state_name(f.state))
+        .add("expires_in_ms", f.expires_in_ns / 1'000'000)
+        .add("generation", f.generation);
+    if (flows.size() > 1) flows += ',';
+    flows += flow.str();
+  }
+  flows += "]";
+  return JsonObjectWriter()
+      .add("ok", true)
+      .add("tracked", listing.tracked)
+      .add("matching", matching)
+      .add("truncated", listing.truncated)
+      .add("complete", listing.complete)
+      .add_raw("flows", flows)
       .str();
 }
 

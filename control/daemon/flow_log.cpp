@@ -9,30 +9,14 @@
 #include <utility>
 
 #include "control/ctl/json.h"
+#include "dataplane/conntrack/flow_record.h"
 #include "dataplane/policy/explain.h"
 
 namespace podwall {
 namespace {
 
-std::string protocol_name(uint8_t ip_proto) {
-  switch (ip_proto) {
-    case 1:
-      return "icmp";
-    case 6:
-      return "tcp";
-    case 17:
-      return "udp";
-    case 58:
-      return "icmpv6";
-    case 132:
-      return "sctp";
-    default:
-      return std::to_string(ip_proto);
-  }
-}
-
 bool is_icmp(uint8_t ip_proto) {
-  return ip_proto == 1 || ip_proto == 58;
+  return ip_proto == ip_proto::icmp || ip_proto == ip_proto::icmpv6;
 }
 
 // RFC 3339 in UTC, to the millisecond: what log pipelines parse without being told how.
@@ -71,7 +55,7 @@ std::string format_flow_event(const FlowEvent& event, const PolicyTables* tables
   JsonObjectWriter line;
   line.add("time", utc_time(event.unix_ns))
       .add("event", flow_event_name(event.reason))
-      .add("proto", protocol_name(event.ip_proto))
+      .add("proto", ip_protocol_name(event.ip_proto))
       .add("src", event.src.to_string());
   if (ported) line.add("sport", uint64_t(event.sport));
   line.add("dst", event.dst.to_string());

@@ -78,6 +78,20 @@ class FlowTable {
   // expired ones. Returns how many it removed.
   uint32_t expire(uint64_t now_ns, uint32_t max_entries) noexcept;
 
+  // For listing, not per packet: calls visit(entry) for each live entry among the next
+  // `max_entries` of the pool from `cursor` on, and advances `cursor`; it reaches capacity()
+  // once the whole pool has been walked. Changes nothing. Entries keep their place while they
+  // live, so a walk spread over many calls meets each of those once; one that arrives or
+  // leaves meanwhile may or may not be met: a listing of a running table, not a snapshot.
+  template <typename Visit>
+  void walk(uint32_t& cursor, uint32_t max_entries, uint64_t now_ns, Visit&& visit) const {
+    const uint32_t end = capacity_ - cursor < max_entries ? capacity_ : cursor + max_entries;
+    for (; cursor < end; ++cursor) {
+      const FlowEntry& entry = entries_[cursor];
+      if (entry.state != FlowState::free && now_ns < entry.expires_ns) visit(entry);
+    }
+  }
+
   uint32_t size() const { return size_; }
   uint32_t capacity() const { return capacity_; }
   bool full() const { return size_ == capacity_; }

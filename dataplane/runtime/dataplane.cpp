@@ -225,6 +225,37 @@ uint64_t Dataplane::take_flow_events(std::vector<FlowEvent>& out) {
   return newly_lost;
 }
 
+FlowListing Dataplane::list_flows(std::chrono::milliseconds timeout) {
+  Impl& d = *impl_;
+  FlowListing listing;
+  std::vector<std::pair<Worker*, uint64_t>> asked;
+  for (auto& w : d.workers) {
+    if (w->polling()) asked.emplace_back(w.get(), w->request_flow_listing());
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (const auto& [worker, ticket] : asked) {
+    const FlowRecord* records = nullptr;
+    uint32_t listed = 0;
+    uint64_t live = 0;
+    while (!worker->flow_listing(ticket, records, listed, live)) {
+      if (std::chrono::steady_clock::now() >= deadline) break;
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    if (records == nullptr) {
+      listing.complete = false;
+      continue;
+    }
+    for (uint32_t i = 0; i < listed; ++i) {
+      listing.flows.push_back(records[i]);
+      listing.flows.back().worker = uint16_t(worker->index());
+    }
+    listing.tracked += live;
+    listing.truncated |= live > listed;
+  }
+  listing.complete &= asked.size() == d.workers.size();
+  return listing;
+}
+
 const PolicyTables* Dataplane::live_tables() const {
   return impl_->publisher ? impl_->publisher->current() : nullptr;
 }

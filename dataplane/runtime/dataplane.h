@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "dataplane/conntrack/flow_record.h"
 #include "dataplane/runtime/flow_event.h"
 
 namespace podwall {
@@ -85,6 +86,14 @@ struct CounterSnapshot {
   std::vector<Worker> workers;
 };
 
+// The connections the workers track, as `podwallctl flows` lists them.
+struct FlowListing {
+  std::vector<FlowRecord> flows;  // by worker, each in its table's order
+  uint64_t tracked = 0;           // live flows the workers met while walking, in all
+  bool truncated = false;         // a worker met more than it could list (Worker::kMaxListedFlows)
+  bool complete = true;  // false: some worker did not finish in time; its flows are missing
+};
+
 // The generation a worker last ran a burst with (0: none yet).
 struct WorkerState {
   unsigned lcore = 0;
@@ -144,6 +153,11 @@ class Dataplane {
   // workers could not report since the last call because their queues were full
   // (flow_events_lost). Never blocks a worker.
   uint64_t take_flow_events(std::vector<FlowEvent>& out);
+
+  // Control thread. The connections every running worker tracks: each walks its table a slice
+  // per loop, forwarding all along (a full 1 M-entry table takes about a thousand loops).
+  // Blocks until all have answered or `timeout` has passed.
+  FlowListing list_flows(std::chrono::milliseconds timeout);
 
   // Control thread: the live generation's tables, to explain flow events with; nullptr before
   // the first publish(). Valid until this thread next calls publish() or reclaim().

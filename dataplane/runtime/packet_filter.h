@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "dataplane/conntrack/firewall.h"
+#include "dataplane/conntrack/flow_record.h"
 #include "dataplane/policy/tables.h"
 #include "dataplane/runtime/counters.h"
 #include "dataplane/runtime/dataplane.h"
@@ -47,6 +48,17 @@ class PacketFilter {
   void mirror(PipelineCounters& out) const noexcept;
 
   uint32_t capacity() const { return flows_.capacity(); }
+
+  // The flow listing, a slice at a time: walks up to `max_entries` of the flow table from
+  // `cursor` (FlowTable::walk) and appends a record of each live entry to out[listed, room),
+  // while there is room; `live` counts them all.
+  void list_flows(uint32_t& cursor, uint32_t max_entries, uint64_t now_ns, FlowRecord out[],
+                  uint32_t room, uint32_t& listed, uint64_t& live) const noexcept {
+    flows_.walk(cursor, max_entries, now_ns, [&](const FlowEntry& entry) {
+      ++live;
+      if (listed < room) out[listed++] = record_of(entry, now_ns);
+    });
+  }
 
  private:
   static constexpr uint32_t kSweepBudget = 128;

@@ -61,6 +61,7 @@ int Worker::run() {
       filter_.expire(now_ns);
       next_sweep_ns = now_ns + PacketFilter::kSweepPeriodNs;
     }
+    continue_flow_listing(now_ns);
     counters_.loops.add();
     if (now_tsc >= next_mirror) {
       filter_.mirror(counters_.pipeline);
@@ -306,6 +307,42 @@ void Worker::report(uint32_t judged, uint16_t in_port, const Decision& decision,
     counters_.flow_events.add();
   } else {
     counters_.flow_events_lost.add();
+  }
+}
+
+uint64_t Worker::request_flow_listing() {
+  if (!listing_) listing_ = std::make_unique<FlowRecord[]>(kMaxListedFlows);
+  const uint64_t ticket = listing_asked_.load(std::memory_order_relaxed) + 1;
+  listing_asked_.store(ticket, std::memory_order_release);
+  return ticket;
+}
+
+bool Worker::flow_listing(uint64_t ticket, const FlowRecord*& records, uint32_t& listed,
+                          uint64_t& live) const {
+  if (listing_done_.load(std::memory_order_acquire) != ticket) return false;
+  records = listing_.get();
+  listed = listing_count_;
+  live = listing_live_;
+  return true;
+}
+
+// A slice of the walk per loop: 1,024 entries (64 KiB, read in order) cost a few microseconds,
+// so a listing of a full 1 M table takes about a thousand loops and never holds a burst up
+// for long.
+void Worker::continue_flow_listing(uint64_t now_ns) {
+  constexpr uint32_t kSlice = 1024;
+  const uint64_t asked = listing_asked_.load(std::memory_order_acquire);
+  if (asked == listing_done_.load(std::memory_order_relaxed)) return;
+  if (asked != listing_serving_) {
+    listing_serving_ = asked;
+    listing_cursor_ = 0;
+    listing_count_ = 0;
+    listing_live_ = 0;
+  }
+  filter_.list_flows(listing_cursor_, kSlice, now_ns, listing_.get(), kMaxListedFlows,
+                     listing_count_, listing_live_);
+  if (listing_cursor_ == filter_.capacity()) {
+    listing_done_.store(asked, std::memory_order_release);
   }
 }
 

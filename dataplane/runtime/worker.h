@@ -81,6 +81,18 @@ class Worker {
   // this worker reported into `out`, oldest first; returns how many.
   size_t take_flow_events(FlowEvent* out, size_t max) { return events_.pop(out, max); }
 
+  // The flow listing (podwallctl flows), control thread only. Asks the worker to walk its flow
+  // table, a slice per loop so that forwarding goes on, into a buffer of kMaxListedFlows
+  // records that only the worker writes; returns the ticket to wait for. A new request
+  // replaces one under way.
+  static constexpr uint32_t kMaxListedFlows = 65536;
+  uint64_t request_flow_listing();
+  // Once the worker has walked the whole table for `ticket`: true, with the records it found
+  // (the first kMaxListedFlows live ones) and how many live flows it met in all. The records
+  // stay valid until the next request.
+  bool flow_listing(uint64_t ticket, const FlowRecord*& records, uint32_t& listed,
+                    uint64_t& live) const;
+
  private:
   struct Batch {
     uint16_t count = 0;
@@ -100,6 +112,7 @@ class Worker {
   void drop(rte_mbuf* frame, RuntimeDrop reason);
   void report(uint32_t judged, uint16_t in_port, const Decision& decision,
               const PolicyTables& tables, uint64_t now_tsc);
+  void continue_flow_listing(uint64_t now_ns);
   uint64_t tsc_to_ns(uint64_t tsc) const {
     return uint64_t((static_cast<unsigned __int128>(tsc) * ns_per_tick_q32_) >> 32);
   }
@@ -120,6 +133,18 @@ class Worker {
   std::atomic<uint64_t> generation_{0};
   uint64_t tsc_hz_ = 0;
   uint64_t ns_per_tick_q32_ = 0;  // nanoseconds per TSC tick, 32.32 fixed point
+
+  // The flow listing. The control thread allocates the buffer before its first request and
+  // never again, then publishes each request by `listing_asked_` (release); the worker
+  // answers by `listing_done_` (release) once the walk is complete, and touches the buffer
+  // and the counts only between the two.
+  std::unique_ptr<FlowRecord[]> listing_;
+  std::atomic<uint64_t> listing_asked_{0};
+  std::atomic<uint64_t> listing_done_{0};
+  uint64_t listing_serving_ = 0;  // worker: the request being walked, or last answered
+  uint32_t listing_cursor_ = 0;
+  uint32_t listing_count_ = 0;
+  uint64_t listing_live_ = 0;
   // Flow events for the control thread, last so that the members above, read every loop, share
   // their cache lines and page: fixed storage, wait-free push, one producer (this
   // worker) and one consumer (the control thread). The control thread empties it at least every

@@ -53,6 +53,7 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT / "scripts" / "testbed"))
 sys.path.insert(0, str(HERE))
 
+import fabric  # noqa: E402
 import flow_log  # noqa: E402
 import frames as fr  # noqa: E402
 import names  # noqa: E402
@@ -822,6 +823,46 @@ def case_event_flood(args) -> int:
     return run_case(args, "bad-packets event-flood", body)
 
 
+def check_flow_listing(live: Live, p: Pods, entries: int) -> int:
+    """podwallctl flows on the full table: every entry listed (client -> web tcp/80, none other),
+    the held connection established among them, the address filter honoured."""
+    client, web, rogue = p.v4["client"], p.v4["web"], p.v4["rogue"]
+    sock = live.dp.ctl_socket
+    reply = fabric.ctl_request(sock, {"cmd": "flows", "limit": 3000})
+    flows = reply.get("flows", [])
+    ends = {(f["proto"], f["src"], f["dst"], f.get("dport")) for f in flows}
+    states = [f["state"] for f in flows]
+    held = [f for f in flows if f["state"] == "established"]
+    cli = subprocess.run([str(live.args.podwallctl), "flows", "--address", client, "--socket",
+                          str(sock)], capture_output=True, text=True, timeout=30)
+    footer = cli.stdout.strip().splitlines()[-1] if cli.stdout.strip() else cli.stderr.strip()
+    checks = [
+        ("podwallctl flows: every tracked connection listed", "tracked / listed",
+         f"{entries}/{entries}", f"{reply.get('tracked')}/{len(flows)}"),
+        ("... each client -> web tcp/80, opened by the client", "distinct ends",
+         str([("tcp", client, web, 80)]), str(sorted(ends))),
+        ("... the held connection among them, established", "established", 1, len(held)),
+        ("... with pod names and a generation", "src_pod/dst_pod/generation",
+         "edge/client/edge/web/1", "/".join({f"{f.get('src_pod')}/{f.get('dst_pod')}/"
+                                             f"{f.get('generation')}" for f in flows})),
+        ("--address web matches them all, --address rogue none", "matching",
+         f"{entries}/0",
+         f"{fabric.ctl_request(sock, {'cmd': 'flows', 'address': web}).get('matching')}/"
+         f"{fabric.ctl_request(sock, {'cmd': 'flows', 'address': rogue}).get('matching')}"),
+        ("podwallctl flows --address CLIENT as a user runs it", "exit / footer",
+         f"0/{min(100, entries)} of {entries} connection(s)", f"{cli.returncode}/{footer}"),
+    ]
+    failures = 0
+    for what, counter, expected, observed in checks:
+        ok = str(expected) == str(observed)
+        failures += not ok
+        print(ROW.format(what, counter, str(expected)[:8], str(observed)[:8],
+                         "OK" if ok else f"MISMATCH (expected {expected}, got {observed})"))
+    if failures:
+        print(f"  states: {sorted(set(states))}")
+    return failures
+
+
 # -- the SYN flood ----------------------------------------------------------------------------
 
 def case_syn_flood(args) -> int:
@@ -892,6 +933,7 @@ def case_syn_flood(args) -> int:
         failures += not ok
         print(ROW.format("no other drop reason moved", "drop_*", 0, sum(others.values()),
                          "OK" if ok else f"MISMATCH {others}"))
+        failures += check_flow_listing(live, p, after["conntrack_entries"])
         failures += alive(live)
 
         rows.append(("held connection echoes after the flood", "allow",

@@ -293,7 +293,7 @@ TEST_F(Podwallctl, DescribeSaysWhatEachPolicySelectsAndWhoIsIsolated) {
 
 TEST_F(Podwallctl, DaemonCommandsSayWhenNoDaemonAnswers) {
   const std::string socket = (scratch_ / "no-daemon.sock").string();
-  for (const char* command : {"status", "stats", "reload"}) {
+  for (const char* command : {"status", "stats", "reload", "flows"}) {
     Result r = run(std::string(command) + " --socket " + socket);
     EXPECT_EQ(r.status, 1) << command;
     EXPECT_EQ(r.out, "") << command;
@@ -307,8 +307,9 @@ TEST_F(Podwallctl, UsageErrorsExitTwo) {
   const std::string dir = (lab_ / "07-ingress-tcp-8080-only").string();
   for (const std::string& args :
        {std::string("frobnicate"), std::string("eval"), std::string("eval --manifests"),
-        "matrix --manifests " + dir + " --port 99999",
-        "describe --manifests " + dir + " --bogus"}) {
+        "matrix --manifests " + dir + " --port 99999", "describe --manifests " + dir + " --bogus",
+        std::string("flows --limit many"), std::string("flows --limit -1"),
+        std::string("flows extra")}) {
     Result r = run(args);
     EXPECT_EQ(r.status, 2) << args << "\n" << r.err;
     EXPECT_NE(r.err, "") << args;

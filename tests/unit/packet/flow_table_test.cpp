@@ -6,6 +6,7 @@
 #include <map>
 #include <vector>
 
+#include "dataplane/conntrack/flow_record.h"
 #include "dataplane/conntrack/flow_table.h"
 #include "tests/unit/packet/frame_builder.h"
 
@@ -130,6 +131,53 @@ TEST(FlowTable, LazyExpiryOnLookup) {
   EXPECT_EQ(table.find(k, 100), nullptr);
   EXPECT_EQ(table.size(), 0u);
   EXPECT_EQ(table.expired_total(), 1u);
+}
+
+// podwallctl flows: the worker walks its table a slice at a time, and each live entry is shown
+// as the connection its initiator opened, whichever end of the key that is.
+TEST(FlowTable, AWalkListsTheLiveEntriesAsTheirInitiatorsOpenedThem) {
+  FlowTable table(8, {}, 1);
+  bool web_is_lo, client_is_lo, stale_is_lo;
+  // The client's address sorts above the web server's: it is the key's hi side.
+  const FlowTuple web_to_client = tuple("198.18.0.2", "198.18.0.9", 80, 40000);
+  const FlowKey tcp = make_flow_key(reversed(web_to_client), client_is_lo);
+  const FlowKey udp = make_flow_key(tuple("198.18.0.2", "198.18.0.9", 5353, 53, 17), web_is_lo);
+  const FlowKey stale = make_flow_key(tuple("198.18.0.3", "198.18.0.9", 1, 80), stale_is_lo);
+  ASSERT_FALSE(client_is_lo);
+  FlowEntry* e = table.insert(tcp);
+  e->state = FlowState::tcp_established;
+  e->generation = 7;
+  e->expires_ns = 5'000;
+  e = table.insert(udp);
+  e->state = FlowState::replied;
+  e->flags = web_is_lo ? flow_flag::initiator_is_lo : 0;
+  e->expires_ns = 3'000;
+  table.insert(stale)->expires_ns = 500;  // dead at 1,000 but not yet swept
+
+  std::vector<FlowRecord> seen;
+  uint32_t cursor = 0, calls = 0;
+  while (cursor < table.capacity()) {
+    table.walk(cursor, 3, 1'000,
+               [&](const FlowEntry& entry) { seen.push_back(record_of(entry, 1'000)); });
+    ++calls;
+  }
+  EXPECT_EQ(calls, 3u);         // 8 entries, 3 a call
+  EXPECT_EQ(table.size(), 3u);  // a walk removes nothing, not even the dead
+  ASSERT_EQ(seen.size(), 2u);
+  const FlowRecord& client = seen[0].ip_proto == 6 ? seen[0] : seen[1];
+  EXPECT_EQ(client.src, ip("198.18.0.9"));
+  EXPECT_EQ(client.sport, 40000);
+  EXPECT_EQ(client.dst, ip("198.18.0.2"));
+  EXPECT_EQ(client.dport, 80);
+  EXPECT_STREQ(flow_state_name(client.state), "established");
+  EXPECT_EQ(client.generation, 7u);
+  EXPECT_EQ(client.expires_in_ns, 4'000u);
+  const FlowRecord& dns = seen[0].ip_proto == 17 ? seen[0] : seen[1];
+  EXPECT_EQ(dns.src, ip("198.18.0.2"));
+  EXPECT_EQ(dns.sport, 5353);
+  EXPECT_EQ(dns.dport, 53);
+  EXPECT_EQ(ip_protocol_name(dns.ip_proto), "udp");
+  EXPECT_STREQ(flow_state_name(dns.state), "replied");
 }
 
 // decide_burst() classifies a frame ahead only when its home slot says it most likely has no

@@ -27,6 +27,10 @@ class FakeHandler : public ControlHandler {
   }
   uint64_t reload() override { return ++generation; }
   uint64_t generation_everywhere() override { return generation.load(); }
+  // Echoes what the server asked for, so that tests see the limit and address it passed.
+  std::string flows_json(uint64_t limit, const std::string& address) override {
+    return JsonObjectWriter().add("ok", true).add("limit", limit).add("address", address).str();
+  }
   std::atomic<uint64_t> generation{1};
 };
 
@@ -107,8 +111,29 @@ TEST_F(ControlServerTest, StatsReachTheHandlerInBothForms) {
   }
 }
 
+// `podwallctl flows --limit N --address IP`: the handler gets what was asked, the limit kept
+// to what one reply can carry.
+TEST_F(ControlServerTest, FlowsPassTheirLimitAndAddress) {
+  auto r = ask(R"({"cmd":"flows","limit":5,"address":"198.18.0.1"})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->number_at("limit"), 5);
+  EXPECT_EQ(r->string_at("address"), "198.18.0.1");
+  EXPECT_EQ(ask("flows 7")->number_at("limit"), 7);
+  EXPECT_EQ(ask("flows")->number_at("limit"), 100);
+  EXPECT_EQ(ask(R"({"cmd":"flows"})")->string_at("address"), "");
+  for (const char* request : {R"({"cmd":"flows","limit":1e300})", "flows inf"}) {
+    EXPECT_EQ(ask(request)->number_at("limit"), 3000) << request;
+  }
+  for (const char* request : {R"({"cmd":"flows","limit":-1})", "flows nan"}) {
+    EXPECT_EQ(ask(request)->number_at("limit"), 100) << request;
+  }
+}
+
 TEST_F(ControlServerTest, BadRequestsGetErrors) {
-  EXPECT_FALSE(ask("frobnicate")->bool_at("ok", true));
+  auto unknown = ask("frobnicate");
+  EXPECT_FALSE(unknown->bool_at("ok", true));
+  EXPECT_EQ(unknown->string_at("error"),
+            "unknown command 'frobnicate' (status, stats, reload, wait, flows)");
   EXPECT_FALSE(ask("{not json")->bool_at("ok", true));
   EXPECT_FALSE(ask(R"({"cmd":"wait"})")->bool_at("ok", true));
 }
