@@ -657,20 +657,27 @@ class PcapFeeder(threading.Thread):
             self.done.set()
 
 
+def build_with_pcap_feeder(live: Live) -> tuple[Path, PcapFeeder]:
+    """The testbed with its manifests, and a FIFO for a net_pcap port with a feeder that keeps
+    the port busy with filler frames (an experimental ethertype) until go()."""
+    live.bed.build()
+    live.bed.write_manifests()
+    fifo = live.bed.work / "inject.pcap"
+    os.mkfifo(fifo)
+    filler = fr.ether(fr.mac("02:bd:00:00:00:ff"), fr.mac("02:bd:00:00:00:fe"),
+                      fr.ETH_EXPERIMENTAL, b"filler".ljust(46, b"\0"))
+    feeder = PcapFeeder(fifo, filler)
+    feeder.start()
+    return fifo, feeder
+
+
 def case_pcap(args) -> int:
     scenario = Scenario(DATA)
     live = Live(args, scenario, "bad-packets-pcap")
     live.log_path = live.log_path.with_name("bad-packets-pcap.log")
 
     def body(live: Live) -> int:
-        live.bed.build()
-        live.bed.write_manifests()
-        fifo = live.bed.work / "inject.pcap"
-        os.mkfifo(fifo)
-        filler = fr.ether(fr.mac("02:bd:00:00:00:ff"), fr.mac("02:bd:00:00:00:fe"),
-                          fr.ETH_EXPERIMENTAL, b"filler".ljust(46, b"\0"))
-        feeder = PcapFeeder(fifo, filler)
-        feeder.start()
+        fifo, feeder = build_with_pcap_feeder(live)
         p = Pods(live.bed, fake_source=True)
         cases = (pcap_only_cases(p) + fragment_cases(p, v6=False) + fragment_cases(p, v6=True)
                  + common_cases(p))
@@ -765,14 +772,7 @@ def case_event_flood(args) -> int:
     log_path = live.log_path.with_name("bad-packets-event-flood.flows.jsonl")
 
     def body(live: Live) -> int:
-        live.bed.build()
-        live.bed.write_manifests()
-        fifo = live.bed.work / "inject.pcap"
-        os.mkfifo(fifo)
-        filler = fr.ether(fr.mac("02:bd:00:00:00:ff"), fr.mac("02:bd:00:00:00:fe"),
-                          fr.ETH_EXPERIMENTAL, b"filler".ljust(46, b"\0"))
-        feeder = PcapFeeder(fifo, filler)
-        feeder.start()
+        fifo, feeder = build_with_pcap_feeder(live)
         p = Pods(live.bed, fake_source=True)
         # Distinct source ports: each SYN is a new connection, denied, and one event.
         flood = [p.v4_to_web("rogue", fr.TCP, p.tcp4("rogue", 80, fr.SYN, sport=10000 + i))
