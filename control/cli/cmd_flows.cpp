@@ -40,7 +40,7 @@ void print_flows(const JsonValue& reply) {
   const uint64_t matching = uint64_t(reply.number_at("matching").value_or(0));
   const uint64_t tracked = uint64_t(reply.number_at("tracked").value_or(0));
   std::printf("%zu of %" PRIu64 " connection(s)", shown, matching);
-  if (matching != tracked) std::printf(" with that address; %" PRIu64 " tracked in all", tracked);
+  if (matching != tracked) std::printf(" selected; %" PRIu64 " tracked in all", tracked);
   std::printf("\n");
   if (!reply.bool_at("complete", true)) {
     std::printf("incomplete: a worker did not finish walking its table in time\n");
@@ -66,6 +66,7 @@ int run_flows(const Args& args) {
     request += R"(,"limit":)" + std::to_string(n);
   }
   if (auto address = args.option("address")) request += R"(,"address":)" + json_quote(*address);
+  if (auto pod = args.option("pod")) request += R"(,"pod":)" + json_quote(*pod);
   request += "}";
   // The workers walk their tables (the daemon gives them 2 s): wait a little longer.
   auto timeout = timeout_option(args, std::chrono::seconds(10));

@@ -29,7 +29,8 @@ talking to the running daemon (--socket PATH, else $PODWALL_SOCKET, else
                                           the zeros too), per port and per worker
   reload                                  re-read the whole manifest directory now
   wait GENERATION                         until every worker runs it; exit 1 on timeout
-  flows [--limit N] [--address IP]        the connections the workers track: who opened
+  flows [--limit N] [--address IP] [--pod NS/NAME]
+                                          the connections the workers track: who opened
                                           each, its state, when it expires, the generation
                                           that approved it (default 100, at most 3000)
 )";
@@ -59,7 +60,7 @@ int main(int argc, char** argv) {
       {"stats", run_stats, {"socket", "timeout"}, {"all"}},
       {"reload", run_reload, {"socket", "timeout"}, {}},
       {"wait", run_wait, {"socket", "timeout"}, {}, 1},
-      {"flows", run_flows, {"socket", "timeout", "limit", "address"}, {}},
+      {"flows", run_flows, {"socket", "timeout", "limit", "address", "pod"}, {}},
   };
   for (const auto& c : commands) {
     if (command != c.name) continue;

@@ -214,7 +214,7 @@ void ControlServer::reply(Client& c, const std::string& json) {
 }
 
 void ControlServer::handle_line(Client& c, const std::string& line) {
-  std::string cmd, address;
+  std::string cmd, address, pod;
   std::optional<double> generation, timeout_ms, limit;
   if (line.front() == '{') {
     auto request = parse_json(line);
@@ -227,6 +227,7 @@ void ControlServer::handle_line(Client& c, const std::string& line) {
     timeout_ms = request->number_at("timeout_ms");
     limit = request->number_at("limit");
     address = request->string_at("address").value_or("");
+    pod = request->string_at("pod").value_or("");
   } else {
     std::istringstream words(line);
     std::string g, t;
@@ -265,9 +266,9 @@ void ControlServer::handle_line(Client& c, const std::string& line) {
     c.wait_deadline = Clock::now() + std::chrono::milliseconds(ms);
     check_waits(Clock::now());
   } else if (cmd == "flows") {
-    uint64_t n = kDefaultFlows;
-    if (limit && *limit >= 0) n = uint64_t(std::min(*limit, double(kMaxFlows)));  // not NaN
-    reply(c, handler_.flows_json(n, address));
+    FlowsRequest flows{kDefaultFlows, address, pod};
+    if (limit && *limit >= 0) flows.limit = uint64_t(std::min(*limit, double(kMaxFlows)));
+    reply(c, handler_.flows_json(flows));
   } else {
     reply(c, error_reply("unknown command '" + cmd + "' (status, stats, reload, wait, flows)"));
   }

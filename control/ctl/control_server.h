@@ -5,7 +5,7 @@
 //   {"cmd":"stats"}                                    stats
 //   {"cmd":"reload"}                                   reload
 //   {"cmd":"wait","generation":N,"timeout_ms":T}       wait N [T]
-//   {"cmd":"flows","limit":N,"address":"IP"}           flows [N]
+//   {"cmd":"flows","limit":N,"address":"IP","pod":"NS/NAME"}   flows [N]
 // Replies carry "ok": true or false; a failure has "error". `wait` is answered once every
 // worker runs generation N or later ("ok":true), or after T ms ("ok":false,"error":"timeout");
 // other requests are answered at once (`flows` after the workers have walked their tables,
@@ -25,6 +25,14 @@
 
 namespace podwall {
 
+// What `flows` asks for: at most `limit` connections, and of those only the ones with
+// `address` at an end and `pod` ("namespace/name") at an end, when they are not empty.
+struct FlowsRequest {
+  uint64_t limit = 0;
+  std::string address;
+  std::string pod;
+};
+
 class ControlHandler {
  public:
   virtual ~ControlHandler() = default;
@@ -36,9 +44,8 @@ class ControlHandler {
   virtual uint64_t reload() = 0;
   // The generation every running worker has reached (the lowest among them).
   virtual uint64_t generation_everywhere() = 0;
-  // A whole reply object listing at most `limit` tracked connections, those with `address` at
-  // either end if it is not empty.
-  virtual std::string flows_json(uint64_t limit, const std::string& address) = 0;
+  // A whole reply object listing the tracked connections `request` asks for.
+  virtual std::string flows_json(const FlowsRequest& request) = 0;
 };
 
 class ControlServer {

@@ -191,14 +191,14 @@ std::string ControlLoop::stats_json() {
 
 // {"ok":true,"tracked":N,"matching":M,"truncated":B,"complete":B,"flows":[{"worker","proto",
 //  "src","sport","dst","dport","src_pod","dst_pod","state","expires_in_ms","generation"}]}
-// tracked: live flows on every worker; matching: those with `address` at an end (all without
-// one), of which the first `limit` are listed.
-std::string ControlLoop::flows_json(uint64_t limit, const std::string& address) {
+// tracked: live flows on every worker; matching: those the request's address and pod select
+// (all without either), of which the first `limit` are listed.
+std::string ControlLoop::flows_json(const FlowsRequest& request) {
   std::optional<IpAddress> only;
-  if (!address.empty() && !(only = IpAddress::parse(address))) {
+  if (!request.address.empty() && !(only = IpAddress::parse(request.address))) {
     return JsonObjectWriter()
         .add("ok", false)
-        .add("error", "not an IP address: '" + address + "'")
+        .add("error", "not an IP address: '" + request.address + "'")
         .str();
   }
   const FlowListing listing = dataplane_.list_flows(kFlowListingTimeout);
@@ -207,7 +207,13 @@ std::string ControlLoop::flows_json(uint64_t limit, const std::string& address) 
   uint64_t matching = 0;
   for (const FlowRecord& f : listing.flows) {
     if (only && f.src != *only && f.dst != *only) continue;
-    if (++matching > limit) continue;
+    // Named by the live tables: a pod that has gone since the flow opened is "external" now.
+    const std::string src_pod =
+        tables ? address_name(*tables, describe_address(*tables, f.src)) : std::string();
+    const std::string dst_pod =
+        tables ? address_name(*tables, describe_address(*tables, f.dst)) : std::string();
+    if (!request.pod.empty() && src_pod != request.pod && dst_pod != request.pod) continue;
+    if (++matching > request.limit) continue;
     JsonObjectWriter flow;
     flow.add("worker", uint64_t(f.worker))
         .add("proto", ip_protocol_name(f.ip_proto))
@@ -216,10 +222,7 @@ std::string ControlLoop::flows_json(uint64_t limit, const std::string& address) 
     if (ported) flow.add("sport", uint64_t(f.sport));
     flow.add("dst", f.dst.to_string());
     if (ported) flow.add("dport", uint64_t(f.dport));
-    if (tables != nullptr) {
-      flow.add("src_pod", address_name(*tables, describe_address(*tables, f.src)))
-          .add("dst_pod", address_name(*tables, describe_address(*tables, f.dst)));
-    }
+    if (tables != nullptr) flow.add("src_pod", src_pod).add("dst_pod", dst_pod);
     flow.add("state", flow_state_name(f.state))
         .add("expires_in_ms", f.expires_in_ns / 1'000'000)
         .add("generation", f.generation);

@@ -57,7 +57,7 @@ class ControlLoop : public ControlHandler {
   std::string stats_json() override;
   uint64_t reload() override;
   uint64_t generation_everywhere() override;
-  std::string flows_json(uint64_t limit, const std::string& address) override;
+  std::string flows_json(const FlowsRequest& request) override;
 
  private:
   void after_reload();

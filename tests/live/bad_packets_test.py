@@ -825,7 +825,7 @@ def case_event_flood(args) -> int:
 
 def check_flow_listing(live: Live, p: Pods, entries: int) -> int:
     """podwallctl flows on the full table: every entry listed (client -> web tcp/80, none other),
-    the held connection established among them, the address filter honoured."""
+    the held connection established among them, the address and pod filters honoured."""
     client, web, rogue = p.v4["client"], p.v4["web"], p.v4["rogue"]
     sock = live.dp.ctl_socket
     reply = fabric.ctl_request(sock, {"cmd": "flows", "limit": 3000})
@@ -849,6 +849,10 @@ def check_flow_listing(live: Live, p: Pods, entries: int) -> int:
          f"{entries}/0",
          f"{fabric.ctl_request(sock, {'cmd': 'flows', 'address': web}).get('matching')}/"
          f"{fabric.ctl_request(sock, {'cmd': 'flows', 'address': rogue}).get('matching')}"),
+        ("--pod edge/web matches them all, --pod edge/rogue none", "matching",
+         f"{entries}/0",
+         f"{fabric.ctl_request(sock, {'cmd': 'flows', 'pod': 'edge/web'}).get('matching')}/"
+         f"{fabric.ctl_request(sock, {'cmd': 'flows', 'pod': 'edge/rogue'}).get('matching')}"),
         ("podwallctl flows --address CLIENT as a user runs it", "exit / footer",
          f"0/{min(100, entries)} of {entries} connection(s)", f"{cli.returncode}/{footer}"),
     ]

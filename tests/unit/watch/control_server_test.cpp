@@ -28,8 +28,13 @@ class FakeHandler : public ControlHandler {
   uint64_t reload() override { return ++generation; }
   uint64_t generation_everywhere() override { return generation.load(); }
   // Echoes what the server asked for, so that tests see the limit and address it passed.
-  std::string flows_json(uint64_t limit, const std::string& address) override {
-    return JsonObjectWriter().add("ok", true).add("limit", limit).add("address", address).str();
+  std::string flows_json(const FlowsRequest& request) override {
+    return JsonObjectWriter()
+        .add("ok", true)
+        .add("limit", request.limit)
+        .add("address", request.address)
+        .add("pod", request.pod)
+        .str();
   }
   std::atomic<uint64_t> generation{1};
 };
@@ -114,10 +119,11 @@ TEST_F(ControlServerTest, StatsReachTheHandlerInBothForms) {
 // `podwallctl flows --limit N --address IP`: the handler gets what was asked, the limit kept
 // to what one reply can carry.
 TEST_F(ControlServerTest, FlowsPassTheirLimitAndAddress) {
-  auto r = ask(R"({"cmd":"flows","limit":5,"address":"198.18.0.1"})");
+  auto r = ask(R"({"cmd":"flows","limit":5,"address":"198.18.0.1","pod":"shop/web"})");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->number_at("limit"), 5);
   EXPECT_EQ(r->string_at("address"), "198.18.0.1");
+  EXPECT_EQ(r->string_at("pod"), "shop/web");
   EXPECT_EQ(ask("flows 7")->number_at("limit"), 7);
   EXPECT_EQ(ask("flows")->number_at("limit"), 100);
   EXPECT_EQ(ask(R"({"cmd":"flows"})")->string_at("address"), "");
