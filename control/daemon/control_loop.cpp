@@ -207,11 +207,13 @@ std::string ControlLoop::flows_json(const FlowsRequest& request) {
   uint64_t matching = 0;
   for (const FlowRecord& f : listing.flows) {
     if (only && f.src != *only && f.dst != *only) continue;
-    // Named by the live tables: a pod that has gone since the flow opened is "external" now.
-    const std::string src_pod =
-        tables ? address_name(*tables, describe_address(*tables, f.src)) : std::string();
-    const std::string dst_pod =
-        tables ? address_name(*tables, describe_address(*tables, f.dst)) : std::string();
+    // Named by the live tables (a pod that has gone since the flow opened is "external" now),
+    // and only when the name selects the flow or is shown: a listing may hold 65,536 a worker.
+    std::string src_pod, dst_pod;
+    if (tables != nullptr && (!request.pod.empty() || matching < request.limit)) {
+      src_pod = address_name(*tables, describe_address(*tables, f.src));
+      dst_pod = address_name(*tables, describe_address(*tables, f.dst));
+    }
     if (!request.pod.empty() && src_pod != request.pod && dst_pod != request.pod) continue;
     if (++matching > request.limit) continue;
     JsonObjectWriter flow;
