@@ -143,25 +143,22 @@ void FlowLog::write(const std::vector<FlowEvent>& events, const PolicyTables* ta
 void FlowLog::settle(Clock::time_point now, bool closing) {
   if (!closing && now - second_start_ < std::chrono::seconds(1)) return;
   reopen_if_rotated();
+  // The events the second's lines leave out: {"time":...,"event":KIND,"count":N}.
+  auto summary = [](const char* kind, uint64_t count) {
+    return JsonObjectWriter()
+        .add("time", utc_time(unix_now_ns()))
+        .add("event", kind)
+        .add("count", count);
+  };
   if (pending_suppressed_ > 0) {
-    write_line(JsonObjectWriter()
-                   .add("time", utc_time(unix_now_ns()))
-                   .add("event", "suppressed")
-                   .add("count", pending_suppressed_)
+    write_line(summary("suppressed", pending_suppressed_)
                    .add("limit_per_second", uint64_t(lines_per_second_))
                    .str());
-    std::fflush(out_);
-    pending_suppressed_ = 0;
   }
-  if (pending_lost_ > 0) {
-    write_line(JsonObjectWriter()
-                   .add("time", utc_time(unix_now_ns()))
-                   .add("event", "lost")
-                   .add("count", pending_lost_)
-                   .str());
-    std::fflush(out_);
-    pending_lost_ = 0;
-  }
+  if (pending_lost_ > 0) write_line(summary("lost", pending_lost_).str());
+  if (pending_suppressed_ + pending_lost_ > 0) std::fflush(out_);
+  pending_suppressed_ = 0;
+  pending_lost_ = 0;
   second_start_ = now;
   budget_ = lines_per_second_;
 }
