@@ -115,7 +115,7 @@ bool ControlServer::open(const std::string& path, std::string& error) {
 void ControlServer::fill(std::vector<pollfd>& fds) const {
   fds.push_back(pollfd{listen_fd_, POLLIN, 0});
   for (const Client& c : clients_) {
-    short events = c.waiting || c.closing ? 0 : POLLIN;
+    short events = c.awaiting != Awaiting::nothing || c.closing ? 0 : POLLIN;
     if (!c.out.empty()) events |= POLLOUT;
     fds.push_back(pollfd{c.fd, events, 0});
   }
@@ -167,8 +167,8 @@ void ControlServer::read_client(Client& c) {
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
     if (n <= 0) {
       c.closing = true;  // peer closed (or failed): answer nothing more
-      if (!c.waiting) break;
-      c.waiting = false;
+      if (c.awaiting == Awaiting::nothing) break;
+      c.awaiting = Awaiting::nothing;
       c.out.clear();
       return;
     }
@@ -179,8 +179,12 @@ void ControlServer::read_client(Client& c) {
       return;
     }
   }
+  handle_lines(c);
+}
+
+void ControlServer::handle_lines(Client& c) {
   size_t nl;
-  while (!c.waiting && (nl = c.in.find('\n')) != std::string::npos) {
+  while (c.awaiting == Awaiting::nothing && (nl = c.in.find('\n')) != std::string::npos) {
     std::string line = c.in.substr(0, nl);
     c.in.erase(0, nl + 1);
     if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -261,41 +265,63 @@ void ControlServer::handle_line(Client& c, const std::string& line) {
     if (timeout_ms && *timeout_ms >= 0) {  // false for NaN
       ms = uint64_t(std::min(*timeout_ms, double(kMaxWaitMs)));
     }
-    c.waiting = true;
+    c.awaiting = Awaiting::generation;
     c.wait_generation = uint64_t(*generation);
     c.wait_deadline = Clock::now() + std::chrono::milliseconds(ms);
-    check_waits(Clock::now());
+    answer_if_ready(c, Clock::now());
   } else if (cmd == "flows") {
-    FlowsRequest flows{kDefaultFlows, address, pod};
-    if (limit && *limit >= 0) flows.limit = uint64_t(std::min(*limit, double(kMaxFlows)));
-    reply(c, handler_.flows_json(flows));
+    c.flows = FlowsRequest{kDefaultFlows, address, pod};
+    if (limit && *limit >= 0) c.flows.limit = uint64_t(std::min(*limit, double(kMaxFlows)));
+    handler_.start_flow_listing();
+    c.awaiting = Awaiting::flow_listing;
+    answer_if_ready(c, Clock::now());
   } else {
     reply(c, error_reply("unknown command '" + cmd + "' (status, stats, reload, wait, flows)"));
   }
 }
 
 void ControlServer::check_waits(Clock::time_point now) {
-  if (!has_waits()) return;
-  uint64_t reached = handler_.generation_everywhere();
   for (Client& c : clients_) {
-    if (!c.waiting) continue;
-    if (reached >= c.wait_generation) {
-      c.waiting = false;
-      reply(c, JsonObjectWriter().add("ok", true).add("generation", reached).str());
-    } else if (now >= c.wait_deadline) {
-      c.waiting = false;
-      reply(c, JsonObjectWriter()
-                   .add("ok", false)
-                   .add("error", "timeout")
-                   .add("generation", reached)
-                   .str());
+    if (c.awaiting != Awaiting::nothing && answer_if_ready(c, now)) {
+      handle_lines(c);  // requests sent behind the one just answered
     }
   }
 }
 
+bool ControlServer::answer_if_ready(Client& c, Clock::time_point now) {
+  switch (c.awaiting) {
+    case Awaiting::nothing:
+      return false;
+    case Awaiting::generation: {
+      const uint64_t reached = handler_.generation_everywhere();
+      if (reached >= c.wait_generation) {
+        c.awaiting = Awaiting::nothing;
+        reply(c, JsonObjectWriter().add("ok", true).add("generation", reached).str());
+        return true;
+      }
+      if (now >= c.wait_deadline) {
+        c.awaiting = Awaiting::nothing;
+        reply(c, JsonObjectWriter()
+                     .add("ok", false)
+                     .add("error", "timeout")
+                     .add("generation", reached)
+                     .str());
+        return true;
+      }
+      return false;
+    }
+    case Awaiting::flow_listing:
+      if (!handler_.flow_listing_done()) return false;
+      c.awaiting = Awaiting::nothing;
+      reply(c, handler_.flows_json(c.flows));
+      return true;
+  }
+  return false;
+}
+
 bool ControlServer::has_waits() const {
   for (const Client& c : clients_)
-    if (c.waiting) return true;
+    if (c.awaiting != Awaiting::nothing) return true;
   return false;
 }
 

@@ -8,9 +8,9 @@
 //   {"cmd":"flows","limit":N,"address":"IP","pod":"NS/NAME"}   flows [N]
 // Replies carry "ok": true or false; a failure has "error". `wait` is answered once every
 // worker runs generation N or later ("ok":true), or after T ms ("ok":false,"error":"timeout");
-// other requests are answered at once (`flows` after the workers have walked their tables,
-// which holds the control thread for up to a second or two). Each connection handles one
-// request at a time.
+// `flows` once the workers have walked their flow tables (milliseconds idle, up to a second or
+// two under load); other requests at once. Each connection handles one request at a time;
+// while one waits, the server goes on answering the others.
 //
 // Thread: the control thread owns the server; the owner poll()s the descriptors fill() gives it
 // and hands the results back to serve(). Nothing blocks: sockets are non-blocking, and a
@@ -44,6 +44,12 @@ class ControlHandler {
   virtual uint64_t reload() = 0;
   // The generation every running worker has reached (the lowest among them).
   virtual uint64_t generation_everywhere() = 0;
+  // `flows` takes three calls, so that the control thread never waits for the workers' walks:
+  // start_flow_listing() asks for a walk unless one is under way; flow_listing_done() is then
+  // polled until it returns true; flows_json() answers from that walk. Requests that arrive
+  // while a walk is under way are all answered from it.
+  virtual void start_flow_listing() = 0;
+  virtual bool flow_listing_done() = 0;
   // A whole reply object listing the tracked connections `request` asks for.
   virtual std::string flows_json(const FlowsRequest& request) = 0;
 };
@@ -65,8 +71,8 @@ class ControlServer {
   void fill(std::vector<pollfd>& fds) const;
   // `fds` points at the entries fill() appended, with their revents set.
   void serve(const pollfd* fds, size_t count);
-  // Answers the `wait` requests that are satisfied or timed out. Call after serve() and after
-  // every publish.
+  // Answers the `wait` requests that are satisfied or timed out, and the `flows` requests once
+  // their walk is done. Call after serve() and after every publish.
   void check_waits(Clock::time_point now);
   // True while some client waits: the owner should poll again within a millisecond or so.
   bool has_waits() const;
@@ -74,20 +80,28 @@ class ControlServer {
   const std::string& path() const { return path_; }
 
  private:
+  // What a client's request waits for before it is answered.
+  enum class Awaiting : uint8_t { nothing, generation, flow_listing };
+
   struct Client {
     int fd = -1;
     std::string in;
     std::string out;
-    bool waiting = false;
+    Awaiting awaiting = Awaiting::nothing;
     uint64_t wait_generation = 0;
     Clock::time_point wait_deadline{};
+    FlowsRequest flows;
     bool closing = false;
   };
 
   void accept_clients();
   void read_client(Client& c);
+  // Handles the complete lines a client has sent, up to one that must wait.
+  void handle_lines(Client& c);
   void write_client(Client& c);
   void handle_line(Client& c, const std::string& line);
+  // Answers the request `c` waits with, if it can be answered now; returns whether it was.
+  bool answer_if_ready(Client& c, Clock::time_point now);
   void reply(Client& c, const std::string& json);
 
   ControlHandler& handler_;

@@ -189,6 +189,18 @@ std::string ControlLoop::stats_json() {
       .str();
 }
 
+void ControlLoop::start_flow_listing() {
+  if (listing_under_way_) return;
+  listing_ = FlowListing{};
+  dataplane_.request_flow_listing(kFlowListingTimeout);
+  listing_under_way_ = true;
+}
+
+bool ControlLoop::flow_listing_done() {
+  if (listing_under_way_ && dataplane_.collect_flow_listing(listing_)) listing_under_way_ = false;
+  return !listing_under_way_;
+}
+
 // {"ok":true,"tracked":N,"matching":M,"truncated":B,"complete":B,"flows":[{"worker","proto",
 //  "src","sport","dst","dport","src_pod","dst_pod","state","expires_in_ms","generation"}]}
 // tracked: live flows on every worker; matching: those the request's address and pod select
@@ -201,7 +213,7 @@ std::string ControlLoop::flows_json(const FlowsRequest& request) {
         .add("error", "not an IP address: '" + request.address + "'")
         .str();
   }
-  const FlowListing listing = dataplane_.list_flows(kFlowListingTimeout);
+  const FlowListing& listing = listing_;
   const PolicyTables* tables = dataplane_.live_tables();
   std::string flows = "[";
   uint64_t matching = 0;

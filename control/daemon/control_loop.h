@@ -57,6 +57,8 @@ class ControlLoop : public ControlHandler {
   std::string stats_json() override;
   uint64_t reload() override;
   uint64_t generation_everywhere() override;
+  void start_flow_listing() override;
+  bool flow_listing_done() override;
   std::string flows_json(const FlowsRequest& request) override;
 
  private:
@@ -69,6 +71,9 @@ class ControlLoop : public ControlHandler {
   bool has_socket_ = false;
   uint64_t figures_for_ = 0;            // reload count last handed to telemetry
   std::vector<FlowEvent> flow_events_;  // reused each loop
+  // `flows`: the last walk of the workers' tables, and whether a newer one is under way.
+  FlowListing listing_;
+  bool listing_under_way_ = false;
 };
 
 }  // namespace podwall

@@ -225,35 +225,45 @@ uint64_t Dataplane::take_flow_events(std::vector<FlowEvent>& out) {
   return newly_lost;
 }
 
-FlowListing Dataplane::list_flows(std::chrono::milliseconds timeout) {
+void Dataplane::request_flow_listing(std::chrono::milliseconds timeout) {
   Impl& d = *impl_;
-  FlowListing listing;
-  std::vector<std::pair<Worker*, uint64_t>> asked;
+  d.listing_asked.clear();
   for (auto& w : d.workers) {
-    if (w->polling()) asked.emplace_back(w.get(), w->request_flow_listing());
+    if (w->polling()) d.listing_asked.emplace_back(w.get(), w->request_flow_listing());
   }
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (const auto& [worker, ticket] : asked) {
-    const FlowRecord* records = nullptr;
-    uint32_t listed = 0;
-    uint64_t live = 0;
-    while (!worker->flow_listing(ticket, records, listed, live)) {
-      if (std::chrono::steady_clock::now() >= deadline) break;
-      std::this_thread::sleep_for(std::chrono::microseconds(200));
+  d.listing_deadline = std::chrono::steady_clock::now() + timeout;
+}
+
+bool Dataplane::collect_flow_listing(FlowListing& out) {
+  Impl& d = *impl_;
+  out = FlowListing{};
+  if (d.listing_asked.empty()) {
+    out.complete = false;
+    return true;
+  }
+  const FlowRecord* records = nullptr;
+  uint32_t listed = 0;
+  uint64_t live = 0;
+  if (std::chrono::steady_clock::now() < d.listing_deadline) {
+    for (const auto& [worker, ticket] : d.listing_asked) {
+      if (!worker->flow_listing(ticket, records, listed, live)) return false;
     }
-    if (records == nullptr) {
-      listing.complete = false;
+  }
+  for (const auto& [worker, ticket] : d.listing_asked) {
+    if (!worker->flow_listing(ticket, records, listed, live)) {
+      out.complete = false;
       continue;
     }
     for (uint32_t i = 0; i < listed; ++i) {
-      listing.flows.push_back(records[i]);
-      listing.flows.back().worker = uint16_t(worker->index());
+      out.flows.push_back(records[i]);
+      out.flows.back().worker = uint16_t(worker->index());
     }
-    listing.tracked += live;
-    listing.truncated |= live > listed;
+    out.tracked += live;
+    out.truncated |= live > listed;
   }
-  listing.complete &= asked.size() == d.workers.size();
-  return listing;
+  out.complete &= d.listing_asked.size() == d.workers.size();
+  d.listing_asked.clear();
+  return true;
 }
 
 const PolicyTables* Dataplane::live_tables() const {

@@ -154,10 +154,15 @@ class Dataplane {
   // (flow_events_lost). Never blocks a worker.
   uint64_t take_flow_events(std::vector<FlowEvent>& out);
 
-  // Control thread. The connections every running worker tracks: each walks its table a slice
-  // per loop, forwarding all along (a full 1 M-entry table takes about a thousand loops).
-  // Blocks until all have answered or `timeout` has passed.
-  FlowListing list_flows(std::chrono::milliseconds timeout);
+  // Control thread. Lists the connections every running worker tracks, without waiting for
+  // them: request_flow_listing() asks each to walk its table, a slice per loop, forwarding all
+  // along (a full 1 M-entry table takes about a thousand loops; a listing under way is given
+  // up). collect_flow_listing() returns false while some worker is still walking and
+  // `timeout` has not passed; then true, with the listing in `out` (a worker that did not
+  // answer in time is left out, and `out.complete` is false). Without a request it returns
+  // true with an empty, incomplete listing.
+  void request_flow_listing(std::chrono::milliseconds timeout);
+  bool collect_flow_listing(FlowListing& out);
 
   // Control thread: the live generation's tables, to explain flow events with; nullptr before
   // the first publish(). Valid until this thread next calls publish() or reclaim().

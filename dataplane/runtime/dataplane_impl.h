@@ -3,8 +3,10 @@
 
 #include <rte_mempool.h>
 
+#include <chrono>
 #include <memory>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 #include "dataplane/runtime/dataplane.h"
@@ -37,6 +39,9 @@ struct Dataplane::Impl {
   uint64_t clock_unix_ns = 0;
   // The workers' flow_events_lost, summed, when take_flow_events() last looked.
   uint64_t flow_events_lost_taken = 0;
+  // The flow listing under way (control thread only): the workers asked, each with its ticket.
+  std::vector<std::pair<Worker*, uint64_t>> listing_asked;
+  std::chrono::steady_clock::time_point listing_deadline{};
 
   Totals totals() const {
     Totals t;

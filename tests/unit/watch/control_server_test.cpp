@@ -2,13 +2,17 @@
 // and the client podwallctl uses.
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <future>
 #include <thread>
+#include <vector>
 
 #include "control/ctl/control_client.h"
 #include "control/ctl/control_server.h"
@@ -27,8 +31,12 @@ class FakeHandler : public ControlHandler {
   }
   uint64_t reload() override { return ++generation; }
   uint64_t generation_everywhere() override { return generation.load(); }
+  // A walk of the flow tables that is over once the test says so.
+  void start_flow_listing() override { ++walks_started; }
+  bool flow_listing_done() override { return walk_over.load(); }
   // Echoes what the server asked for, so that tests see the limit and address it passed.
   std::string flows_json(const FlowsRequest& request) override {
+    EXPECT_TRUE(walk_over.load()) << "answered before the walk was over";
     return JsonObjectWriter()
         .add("ok", true)
         .add("limit", request.limit)
@@ -37,7 +45,41 @@ class FakeHandler : public ControlHandler {
         .str();
   }
   std::atomic<uint64_t> generation{1};
+  std::atomic<int> walks_started{0};
+  std::atomic<bool> walk_over{true};
 };
+
+// Sends `text` as it is over a new connection and reads `lines` reply lines (fewer if the
+// server does not send them within `timeout`).
+std::vector<std::string> exchange(const std::string& path, const std::string& text, size_t lines,
+                                  std::chrono::milliseconds timeout) {
+  std::vector<std::string> out;
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path.c_str());
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      ::send(fd, text.data(), text.size(), MSG_NOSIGNAL) != ssize_t(text.size())) {
+    ::close(fd);
+    return out;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string in;
+  while (out.size() < lines && std::chrono::steady_clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 10) <= 0) continue;
+    char buf[4096];
+    ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0) break;
+    in.append(buf, size_t(n));
+    for (size_t nl; out.size() < lines && (nl = in.find('\n')) != std::string::npos;) {
+      out.push_back(in.substr(0, nl));
+      in.erase(0, nl + 1);
+    }
+  }
+  ::close(fd);
+  return out;
+}
 
 class ControlServerTest : public ::testing::Test {
  protected:
@@ -133,6 +175,41 @@ TEST_F(ControlServerTest, FlowsPassTheirLimitAndAddress) {
   for (const char* request : {R"({"cmd":"flows","limit":-1})", "flows nan"}) {
     EXPECT_EQ(ask(request)->number_at("limit"), 100) << request;
   }
+}
+
+// A walk of the workers' tables takes a while under load: the `flows` reply waits for it, and
+// the server answers everyone else in the meantime.
+TEST_F(ControlServerTest, FlowsWaitForTheWalkWithoutHoldingOthers) {
+  handler_.walk_over = false;
+  auto flows = std::async(std::launch::async, [this] { return ask("flows 5"); });
+  while (handler_.walks_started.load() == 0)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+
+  auto status = ask("status");
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(status->bool_at("ok"));
+  EXPECT_EQ(flows.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout);
+
+  handler_.walk_over = true;
+  auto r = flows.get();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->number_at("limit"), 5);
+  EXPECT_EQ(handler_.walks_started.load(), 1);
+}
+
+// Requests sent in one go are answered in order, also when the first has to wait: the ones
+// behind it are not left unread once it is answered.
+TEST_F(ControlServerTest, RequestsBehindAWaitAreAnsweredAfterIt) {
+  auto replies = std::async(std::launch::async, [this] {
+    return exchange(path_, "wait 2 5000\nstatus\nflows 3\n", 3, std::chrono::seconds(5));
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  handler_.generation = 2;
+  std::vector<std::string> lines = replies.get();
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(parse_json(lines[0])->number_at("generation"), 2) << lines[0];
+  EXPECT_TRUE(parse_json(lines[1])->bool_at("ok")) << lines[1];
+  EXPECT_EQ(parse_json(lines[2])->number_at("limit"), 3) << lines[2];
 }
 
 TEST_F(ControlServerTest, BadRequestsGetErrors) {
