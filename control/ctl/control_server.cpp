@@ -131,12 +131,19 @@ void ControlServer::serve(const pollfd* fds, size_t count) {
       c.out.clear();
       continue;
     }
+    if ((fds[i].revents & POLLHUP) && c.awaiting != Awaiting::nothing) {
+      // Gone both ways while its request waits: nobody is left to answer.
+      c.awaiting = Awaiting::nothing;
+      c.closing = true;
+      c.out.clear();
+      continue;
+    }
     if (fds[i].revents & (POLLIN | POLLHUP)) read_client(c);
     if (fds[i].revents & POLLOUT) write_client(c);
   }
   if (fds[0].revents & POLLIN) accept_clients();
   for (auto it = clients_.begin(); it != clients_.end();) {
-    if (it->closing && it->out.empty()) {
+    if (it->closing && it->out.empty() && it->awaiting == Awaiting::nothing) {
       ::close(it->fd);
       it = clients_.erase(it);
     } else {
@@ -165,10 +172,15 @@ void ControlServer::read_client(Client& c) {
     ssize_t n = ::recv(c.fd, buf, sizeof(buf), 0);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-    if (n <= 0) {
-      c.closing = true;  // peer closed (or failed): answer nothing more
-      if (c.awaiting == Awaiting::nothing) break;
-      c.awaiting = Awaiting::nothing;
+    if (n == 0) {
+      // The peer sends no more. What it sent is still answered: socat and nc shut their
+      // sending side down after the request and then wait for the reply.
+      c.closing = true;
+      break;
+    }
+    if (n < 0) {  // the connection failed: nothing can be answered
+      c.closing = true;
+      c.in.clear();
       c.out.clear();
       return;
     }

@@ -50,9 +50,10 @@ class FakeHandler : public ControlHandler {
 };
 
 // Sends `text` as it is over a new connection and reads `lines` reply lines (fewer if the
-// server does not send them within `timeout`).
+// server does not send them within `timeout`). `half_close`: then shuts the sending side down,
+// as socat and nc do at the end of their input.
 std::vector<std::string> exchange(const std::string& path, const std::string& text, size_t lines,
-                                  std::chrono::milliseconds timeout) {
+                                  std::chrono::milliseconds timeout, bool half_close = false) {
   std::vector<std::string> out;
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_un addr{};
@@ -63,6 +64,7 @@ std::vector<std::string> exchange(const std::string& path, const std::string& te
     ::close(fd);
     return out;
   }
+  if (half_close) ::shutdown(fd, SHUT_WR);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::string in;
   while (out.size() < lines && std::chrono::steady_clock::now() < deadline) {
@@ -210,6 +212,30 @@ TEST_F(ControlServerTest, RequestsBehindAWaitAreAnsweredAfterIt) {
   EXPECT_EQ(parse_json(lines[0])->number_at("generation"), 2) << lines[0];
   EXPECT_TRUE(parse_json(lines[1])->bool_at("ok")) << lines[1];
   EXPECT_EQ(parse_json(lines[2])->number_at("limit"), 3) << lines[2];
+}
+
+// `echo flows | socat - UNIX-CONNECT:...`: the client has shut its sending side down by the
+// time its request waits, and still gets the reply.
+TEST_F(ControlServerTest, HalfClosedClientsGetTheReplyTheyWaitFor) {
+  handler_.walk_over = false;
+  auto flows = std::async(std::launch::async, [this] {
+    return exchange(path_, "flows 4\n", 1, std::chrono::seconds(5), true);
+  });
+  auto wait = std::async(std::launch::async, [this] {
+    return exchange(path_, "wait 2 5000\n", 1, std::chrono::seconds(5), true);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  handler_.walk_over = true;
+  handler_.generation = 2;
+  std::vector<std::string> listed = flows.get(), waited = wait.get();
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(parse_json(listed[0])->number_at("limit"), 4) << listed[0];
+  ASSERT_EQ(waited.size(), 1u);
+  EXPECT_EQ(parse_json(waited[0])->number_at("generation"), 2) << waited[0];
+  // And a request that needs no waiting, as before.
+  std::vector<std::string> status = exchange(path_, "status\n", 1, std::chrono::seconds(5), true);
+  ASSERT_EQ(status.size(), 1u);
+  EXPECT_TRUE(parse_json(status[0])->bool_at("ok")) << status[0];
 }
 
 TEST_F(ControlServerTest, BadRequestsGetErrors) {
