@@ -127,15 +127,11 @@ void ControlServer::serve(const pollfd* fds, size_t count) {
   for (size_t i = 1; i < count && i - 1 < clients_.size(); ++i) {
     Client& c = clients_[i - 1];
     if (fds[i].revents & (POLLERR | POLLNVAL)) {
-      c.closing = true;
-      c.out.clear();
+      drop(c);
       continue;
     }
     if ((fds[i].revents & POLLHUP) && c.awaiting != Awaiting::nothing) {
-      // Gone both ways while its request waits: nobody is left to answer.
-      c.awaiting = Awaiting::nothing;
-      c.closing = true;
-      c.out.clear();
+      drop(c);  // gone both ways while its request waits: nobody is left to answer
       continue;
     }
     if (fds[i].revents & (POLLIN | POLLHUP)) read_client(c);
@@ -166,6 +162,13 @@ void ControlServer::accept_clients() {
   }
 }
 
+void ControlServer::drop(Client& c) {
+  c.closing = true;
+  c.awaiting = Awaiting::nothing;
+  c.in.clear();
+  c.out.clear();
+}
+
 void ControlServer::read_client(Client& c) {
   char buf[4096];
   for (;;) {
@@ -179,9 +182,7 @@ void ControlServer::read_client(Client& c) {
       break;
     }
     if (n < 0) {  // the connection failed: nothing can be answered
-      c.closing = true;
-      c.in.clear();
-      c.out.clear();
+      drop(c);
       return;
     }
     c.in.append(buf, size_t(n));
@@ -210,8 +211,7 @@ void ControlServer::write_client(Client& c) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
     if (n <= 0) {
-      c.out.clear();
-      c.closing = true;
+      drop(c);
       return;
     }
     c.out.erase(0, size_t(n));
@@ -220,8 +220,7 @@ void ControlServer::write_client(Client& c) {
 
 void ControlServer::reply(Client& c, const std::string& json) {
   if (c.out.size() + json.size() > kMaxOut) {
-    c.out.clear();
-    c.closing = true;  // a client that does not read must not grow our memory
+    drop(c);  // a client that does not read must not grow our memory
     return;
   }
   c.out += json;

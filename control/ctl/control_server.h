@@ -95,6 +95,8 @@ class ControlServer {
   };
 
   void accept_clients();
+  // Gives a client up: nothing it sent is answered, nothing owed is sent; closed in serve().
+  void drop(Client& c);
   void read_client(Client& c);
   // Handles the complete lines a client has sent, up to one that must wait.
   void handle_lines(Client& c);

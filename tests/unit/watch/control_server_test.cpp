@@ -238,6 +238,17 @@ TEST_F(ControlServerTest, HalfClosedClientsGetTheReplyTheyWaitFor) {
   EXPECT_TRUE(parse_json(status[0])->bool_at("ok")) << status[0];
 }
 
+// A client that goes away while its wait is pending does not keep its place: more of them than
+// the server takes at once leave room for the next request.
+TEST_F(ControlServerTest, ClientsGoneWhileWaitingFreeTheirPlace) {
+  for (int i = 0; i < 40; ++i) {
+    EXPECT_TRUE(exchange(path_, "wait 99 3600000\n", 1, std::chrono::milliseconds(20)).empty());
+  }
+  auto status = ask("status");
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(status->bool_at("ok"));
+}
+
 TEST_F(ControlServerTest, BadRequestsGetErrors) {
   auto unknown = ask("frobnicate");
   EXPECT_FALSE(unknown->bool_at("ok", true));
