@@ -137,7 +137,7 @@ void ControlServer::serve(const pollfd* fds, size_t count) {
     if (fds[i].revents & (POLLIN | POLLHUP)) read_client(c);
     if (fds[i].revents & POLLOUT) write_client(c);
   }
-  if (fds[0].revents & POLLIN) accept_clients();
+  // Closed before accepting, so that a place given up now can be taken now.
   for (auto it = clients_.begin(); it != clients_.end();) {
     if (it->closing && it->out.empty() && it->awaiting == Awaiting::nothing) {
       ::close(it->fd);
@@ -146,6 +146,7 @@ void ControlServer::serve(const pollfd* fds, size_t count) {
       ++it;
     }
   }
+  if (fds[0].revents & POLLIN) accept_clients();
 }
 
 void ControlServer::accept_clients() {

@@ -30,7 +30,10 @@ class FakeHandler : public ControlHandler {
     return JsonObjectWriter().add("ok", true).add_raw("totals", R"({"passed":7})").str();
   }
   uint64_t reload() override { return ++generation; }
-  uint64_t generation_everywhere() override { return generation.load(); }
+  uint64_t generation_everywhere() override {
+    ++generation_asks;  // the server has a `wait` in hand
+    return generation.load();
+  }
   // A walk of the flow tables that is over once the test says so.
   void start_flow_listing() override { ++walks_started; }
   bool flow_listing_done() override { return walk_over.load(); }
@@ -46,6 +49,7 @@ class FakeHandler : public ControlHandler {
   }
   std::atomic<uint64_t> generation{1};
   std::atomic<int> walks_started{0};
+  std::atomic<int> generation_asks{0};
   std::atomic<bool> walk_over{true};
 };
 
@@ -81,6 +85,17 @@ std::vector<std::string> exchange(const std::string& path, const std::string& te
   }
   ::close(fd);
   return out;
+}
+
+// Polls `done` for up to five seconds: for the server, on its own thread, to reach a state.
+template <typename Predicate>
+bool eventually(Predicate done) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
 }
 
 class ControlServerTest : public ::testing::Test {
@@ -184,8 +199,7 @@ TEST_F(ControlServerTest, FlowsPassTheirLimitAndAddress) {
 TEST_F(ControlServerTest, FlowsWaitForTheWalkWithoutHoldingOthers) {
   handler_.walk_over = false;
   auto flows = std::async(std::launch::async, [this] { return ask("flows 5"); });
-  while (handler_.walks_started.load() == 0)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_TRUE(eventually([this] { return handler_.walks_started.load() == 1; }));
 
   auto status = ask("status");
   ASSERT_TRUE(status);
@@ -205,7 +219,8 @@ TEST_F(ControlServerTest, RequestsBehindAWaitAreAnsweredAfterIt) {
   auto replies = std::async(std::launch::async, [this] {
     return exchange(path_, "wait 2 5000\nstatus\nflows 3\n", 3, std::chrono::seconds(5));
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // The wait is in hand, and the two requests behind it with it, before it can be answered.
+  ASSERT_TRUE(eventually([this] { return handler_.generation_asks.load() > 0; }));
   handler_.generation = 2;
   std::vector<std::string> lines = replies.get();
   ASSERT_EQ(lines.size(), 3u);
@@ -224,7 +239,10 @@ TEST_F(ControlServerTest, HalfClosedClientsGetTheReplyTheyWaitFor) {
   auto wait = std::async(std::launch::async, [this] {
     return exchange(path_, "wait 2 5000\n", 1, std::chrono::seconds(5), true);
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // Both requests wait, their clients' sending sides shut, before they can be answered.
+  ASSERT_TRUE(eventually([this] {
+    return handler_.walks_started.load() == 1 && handler_.generation_asks.load() > 0;
+  }));
   handler_.walk_over = true;
   handler_.generation = 2;
   std::vector<std::string> listed = flows.get(), waited = wait.get();
